@@ -1,0 +1,227 @@
+//! Capture sources: where frames come from.
+//!
+//! A source hands out one [`Frame`] at a time, borrowed from a buffer the source reuses, so
+//! reading allocates nothing per packet. File input (classic pcap and pcapng, from a path or
+//! stdin) lives in [`file`]; live capture through libpcap (feature `live`) in `live`.
+//!
+//! Nothing here panics on hostile input: every length read from a file is checked against
+//! [`MAX_RECORD_LEN`] before it is used to size anything.
+
+pub mod file;
+pub mod pcap;
+pub mod pcapng;
+
+use std::fmt;
+
+pub use file::FileReader;
+
+/// Largest captured length of one record we accept (bytes).
+///
+/// libpcap's own ceiling (`MAXIMUM_SNAPLEN`) is 262144; pcapng blocks add a little framing.
+/// 16 MiB leaves room for odd writers (USB, D-Bus captures use large snaplens) while making
+/// sure a corrupt length field can never make us allocate gigabytes.
+pub const MAX_RECORD_LEN: usize = 16 * 1024 * 1024;
+
+/// A link-layer header type (LINKTYPE_* value from the tcpdump registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// BSD loopback: a 4-byte host-order address family, then IP.
+    pub const NULL: LinkType = LinkType(0);
+    /// Ethernet II / 802.3.
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// Raw IP (either version), the value OpenBSD uses.
+    pub const RAW_OPENBSD: LinkType = LinkType(12);
+    /// Raw IP (either version).
+    pub const RAW: LinkType = LinkType(101);
+    /// Linux cooked capture v1.
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    /// Raw IPv4.
+    pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6.
+    pub const IPV6: LinkType = LinkType(229);
+    /// Linux cooked capture v2.
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// Not a link type at all: a pcapng Custom Block that tshark 4.0 lists as a frame.
+    /// Value chosen outside the registry's range so it can never clash.
+    pub const PCAPNG_CUSTOM: LinkType = LinkType(u32::MAX);
+
+    /// Wireshark's `frame.encap_type` number for this link type (WTAP_ENCAP_*).
+    pub fn wtap_encap(self) -> i32 {
+        match self.0 {
+            0 => 15,
+            1 => 1,
+            12 | 101 => 7,
+            113 => 25,
+            228 => 129,
+            229 => 130,
+            276 => 210,
+            _ => -1,
+        }
+    }
+
+    /// Human name used in the detail tree.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "NULL/Loopback",
+            1 => "Ethernet",
+            12 | 101 => "Raw IP",
+            113 => "Linux cooked-mode capture v1",
+            228 => "Raw IPv4",
+            229 => "Raw IPv6",
+            276 => "Linux cooked-mode capture v2",
+            u32::MAX => "pcapng Custom Block",
+            _ => "Unknown",
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+/// Precision a capture stores its timestamps with; decides how many decimals the time column
+/// shows (6 for microseconds, 9 for nanoseconds), as tshark does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TsPrecision {
+    /// Microseconds (pcap magic a1b2c3d4, pcapng default `if_tsresol`).
+    Micro,
+    /// Nanoseconds (pcap magic a1b23c4d, or an `if_tsresol` finer than 1 µs).
+    Nano,
+}
+
+impl TsPrecision {
+    /// Number of decimals tshark prints for this precision.
+    pub fn digits(self) -> usize {
+        match self {
+            TsPrecision::Micro => 6,
+            TsPrecision::Nano => 9,
+        }
+    }
+}
+
+/// A point in time: seconds since the Unix epoch plus nanoseconds (always < 1e9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Timestamp {
+    /// Whole seconds since 1970-01-01T00:00:00Z (may be negative for odd files).
+    pub secs: i64,
+    /// Nanoseconds within the second, 0..1_000_000_000.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Builds a timestamp from a count of nanoseconds since the epoch.
+    pub fn from_nanos(total: i128) -> Timestamp {
+        let secs = total.div_euclid(1_000_000_000);
+        let nanos = total.rem_euclid(1_000_000_000) as u32;
+        Timestamp { secs: secs.clamp(i64::MIN as i128, i64::MAX as i128) as i64, nanos }
+    }
+
+    /// Nanoseconds since the epoch.
+    pub fn as_nanos(self) -> i128 {
+        self.secs as i128 * 1_000_000_000 + self.nanos as i128
+    }
+
+    /// Signed difference `self - earlier` in nanoseconds.
+    pub fn nanos_since(self, earlier: Timestamp) -> i128 {
+        self.as_nanos() - earlier.as_nanos()
+    }
+}
+
+/// One captured frame, borrowed from the source's buffer until the next call.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Arrival time.
+    pub ts: Timestamp,
+    /// Length of the packet on the wire (`frame.len`); may exceed `data.len()`.
+    pub orig_len: u32,
+    /// Link-layer type of the interface the frame was captured on.
+    pub link_type: LinkType,
+    /// pcapng interface index (`frame.interface_id`); `None` for classic pcap and live input.
+    pub interface_id: Option<u32>,
+    /// Precision of this frame's timestamp (per interface in pcapng).
+    pub precision: TsPrecision,
+    /// Captured bytes (`frame.cap_len` is their length).
+    pub data: &'a [u8],
+}
+
+/// What a pcapng Interface Description Block (or a pcap file header) told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceInfo {
+    /// Link type of every packet on this interface.
+    pub link_type: LinkType,
+    /// Snapshot length (0 = unlimited).
+    pub snaplen: u32,
+    /// `if_name` option, when present.
+    pub name: Option<String>,
+    /// Timestamp precision derived from `if_tsresol`.
+    pub precision: TsPrecision,
+}
+
+/// The on-disk format of a capture file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureFormat {
+    /// Classic libpcap format.
+    Pcap,
+    /// pcapng.
+    Pcapng,
+}
+
+/// Errors from reading a capture. Each one names where it happened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// The file does not start with a pcap or pcapng magic number.
+    #[error("{name} is not a pcap or pcapng file (starts with 0x{magic})")]
+    NotACapture {
+        /// File name as the user gave it.
+        name: String,
+        /// The first bytes, in hex.
+        magic: String,
+    },
+    /// The file ends in the middle of a record or block.
+    #[error(
+        "{name} appears to have been cut short in the middle of a packet at byte offset {offset} \
+         (wanted {wanted} more bytes, got {got})"
+    )]
+    Truncated {
+        /// File name.
+        name: String,
+        /// Byte offset of the record or block that is incomplete.
+        offset: u64,
+        /// Bytes the record needed.
+        wanted: u64,
+        /// Bytes that were there.
+        got: u64,
+    },
+    /// A structurally invalid record or block (a length that lies, a record too large).
+    #[error("{name}: {what} at byte offset {offset}")]
+    Corrupt {
+        /// File name.
+        name: String,
+        /// Byte offset of the bad record or block.
+        offset: u64,
+        /// What is wrong, in words.
+        what: String,
+    },
+    /// The operating system failed a read.
+    #[error("{name}: read error: {source}")]
+    Io {
+        /// File name.
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CaptureError {
+    /// True when the error means the file was incomplete or damaged (exit status 1) rather than
+    /// unreadable.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. })
+    }
+}
