@@ -225,3 +225,42 @@ impl CaptureError {
         matches!(self, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. })
     }
 }
+
+/// Byte order of the integers in a capture file (set by its magic number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteOrder {
+    /// Least significant byte first.
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+impl ByteOrder {
+    /// Decodes a 16-bit integer.
+    pub fn u16(self, bytes: [u8; 2]) -> u16 {
+        match self {
+            ByteOrder::Little => u16::from_le_bytes(bytes),
+            ByteOrder::Big => u16::from_be_bytes(bytes),
+        }
+    }
+
+    /// Decodes a 32-bit integer.
+    pub fn u32(self, bytes: [u8; 4]) -> u32 {
+        match self {
+            ByteOrder::Little => u32::from_le_bytes(bytes),
+            ByteOrder::Big => u32::from_be_bytes(bytes),
+        }
+    }
+
+    /// The 16-bit integer at `at`, or `None` when `bytes` is too short.
+    pub fn u16_at(self, bytes: &[u8], at: usize) -> Option<u16> {
+        let field = bytes.get(at..)?.first_chunk::<2>()?;
+        Some(self.u16(*field))
+    }
+
+    /// The 32-bit integer at `at`, or `None` when `bytes` is too short.
+    pub fn u32_at(self, bytes: &[u8], at: usize) -> Option<u32> {
+        let field = bytes.get(at..)?.first_chunk::<4>()?;
+        Some(self.u32(*field))
+    }
+}
