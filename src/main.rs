@@ -1,1 +1,5 @@
-fn main() {}
+//! The `wiresift` binary: everything lives in the library; `main` only owns the exit code.
+
+fn main() -> std::process::ExitCode {
+    wiresift::cli::main()
+}

@@ -117,7 +117,10 @@ impl Timestamp {
     pub fn from_nanos(total: i128) -> Timestamp {
         let secs = total.div_euclid(1_000_000_000);
         let nanos = total.rem_euclid(1_000_000_000) as u32;
-        Timestamp { secs: secs.clamp(i64::MIN as i128, i64::MAX as i128) as i64, nanos }
+        Timestamp {
+            secs: secs.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+            nanos,
+        }
     }
 
     /// Nanoseconds since the epoch.
@@ -222,7 +225,10 @@ impl CaptureError {
     /// True when the error means the file was incomplete or damaged (exit status 1) rather than
     /// unreadable.
     pub fn is_damage(&self) -> bool {
-        matches!(self, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. })
+        matches!(
+            self,
+            CaptureError::Truncated { .. } | CaptureError::Corrupt { .. }
+        )
     }
 }
 

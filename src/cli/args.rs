@@ -1,0 +1,125 @@
+//! The command line, as clap parses it: flags defined once, spelled as tshark spells them.
+//! [`super::config`] turns these low-level arguments into the objects the run uses.
+
+use clap::Parser;
+
+/// wiresift: a packet inspector and protocol decoder for the terminal.
+#[derive(Debug, Parser, Clone)]
+#[command(
+    name = "wiresift",
+    version,
+    disable_version_flag = true,
+    about = "A packet inspector and protocol decoder: read captures, decode, filter, print.",
+    after_help = "Examples:\n  wiresift -r captures/tcp-session.pcap\n  wiresift -r trace.pcap -Y 'ip.dst == 192.168.30.128'\n  wiresift -r trace.pcap -T fields -e frame.number -e ip.src -e tcp.port\n  wiresift -r trace.pcap -T jsonl | jq .\n  wiresift -G fields"
+)]
+pub struct Args {
+    /// Print the version and exit.
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// Read packets from FILE (pcap or pcapng; "-" for standard input).
+    #[arg(short = 'r', long = "read-file", value_name = "FILE")]
+    pub read_file: Option<String>,
+
+    /// Display filter in Wireshark's language (or @NAME for a saved filter in filters/).
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    pub display_filter: Option<String>,
+
+    /// Stop after reading N packets (counted before the display filter, as tshark does).
+    #[arg(short = 'c', value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Disable all name resolution (MAC vendor names).
+    #[arg(short = 'n')]
+    pub no_resolve: bool,
+
+    /// Time format of the summary: r (relative), a, ad, e (epoch), d (delta), dd, u, ud.
+    #[arg(short = 't', value_name = "FORMAT", default_value = "r")]
+    pub time_format: String,
+
+    /// Print the packet detail tree.
+    #[arg(short = 'V')]
+    pub verbose: bool,
+
+    /// Print a hex dump of each packet.
+    #[arg(short = 'x')]
+    pub hex: bool,
+
+    /// Print the summary line too when -V, -x or -w would suppress it.
+    #[arg(short = 'P')]
+    pub print_summary: bool,
+
+    /// Output format: text (default), fields, json, jsonl.
+    #[arg(short = 'T', value_name = "FORMAT", default_value = "text")]
+    pub output_format: String,
+
+    /// A field to print with -T fields (repeatable).
+    #[arg(short = 'e', value_name = "FIELD")]
+    pub fields: Vec<String>,
+
+    /// -T fields option: header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=C, quote=d|s|n.
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub field_options: Vec<String>,
+
+    /// List the registry: fields (default) or protocols, and exit.
+    #[arg(short = 'G', value_name = "REPORT", num_args = 0..=1, default_missing_value = "fields")]
+    pub glossary: Option<String>,
+
+    /// Quiet: print no per-packet output (useful with statistics).
+    #[arg(short = 'q')]
+    pub quiet: bool,
+
+    /// Flush standard output after each packet.
+    #[arg(short = 'l')]
+    pub line_buffered: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Args {
+        Args::try_parse_from(std::iter::once("wiresift").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn read_and_filter() {
+        let a = parse(&["-r", "x.pcap", "-Y", "tcp"]);
+        assert_eq!(a.read_file.as_deref(), Some("x.pcap"));
+        assert_eq!(a.display_filter.as_deref(), Some("tcp"));
+    }
+
+    #[test]
+    fn fields_are_repeatable() {
+        let a = parse(&[
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "ip.src",
+            "-E",
+            "header=y",
+        ]);
+        assert_eq!(a.fields, vec!["frame.number", "ip.src"]);
+        assert_eq!(a.field_options, vec!["header=y"]);
+    }
+
+    #[test]
+    fn glossary_defaults_to_fields() {
+        assert_eq!(parse(&["-G"]).glossary.as_deref(), Some("fields"));
+        assert_eq!(
+            parse(&["-G", "protocols"]).glossary.as_deref(),
+            Some("protocols")
+        );
+    }
+
+    #[test]
+    fn count_and_time() {
+        let a = parse(&["-c", "5", "-t", "e", "-n"]);
+        assert_eq!(
+            (a.count, a.time_format.as_str(), a.no_resolve),
+            (Some(5), "e", true)
+        );
+    }
+}

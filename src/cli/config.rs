@@ -1,0 +1,237 @@
+//! Turns the low-level [`Args`] into a checked [`Config`]: the compiled filter, the chosen
+//! output, the trackers and dissection depth the run needs. Everything that can be wrong with
+//! the command line is found here, before any capture is opened.
+
+use super::args::Args;
+use crate::dissect::Depth;
+use crate::fields::{FieldId, Needs, registry};
+use crate::filter::Filter;
+use crate::output::fields::{FieldsOptions, Occurrence, Quote, decode_separator};
+use crate::output::json::JsonStyle;
+use crate::output::{OutputOptions, Resolve, TimeFormat};
+
+/// A command-line mistake (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// The display filter does not compile; the text is already rendered with its caret line.
+    #[error("{0}")]
+    Filter(String),
+    /// An unknown field after `-e`.
+    #[error("\"{name}\" is not a valid field for -e{}", suggestion.map(|s| format!(". Did you mean \"{s}\"?")).unwrap_or_default())]
+    UnknownField {
+        /// The name given.
+        name: String,
+        /// A close registered name.
+        suggestion: Option<&'static str>,
+    },
+    /// A bad option value.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What each displayed packet is printed as.
+#[derive(Debug, Clone)]
+pub enum OutputKind {
+    /// Nothing per packet (`-q`).
+    Quiet,
+    /// The text formats: summary line, tree, hex dump, in that order when several are on.
+    Text {
+        /// Summary line.
+        summary: bool,
+        /// Detail tree.
+        tree: bool,
+        /// Hex dump.
+        hex: bool,
+    },
+    /// `-T fields`.
+    Fields(Vec<(String, FieldId)>, FieldsOptions),
+    /// `-T json` / `-T jsonl`.
+    Json(JsonStyle),
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The capture to read.
+    pub read_file: Option<String>,
+    /// The display filter (always present; the empty filter passes everything).
+    pub filter: Filter,
+    /// `-c`.
+    pub count: Option<u64>,
+    /// Output choice.
+    pub output: OutputKind,
+    /// Shared output settings.
+    pub opts: OutputOptions,
+    /// Trackers to run.
+    pub needs: Needs,
+    /// How deep to dissect.
+    pub depth: Depth,
+    /// Flush after each packet.
+    pub line_buffered: bool,
+}
+
+impl TryFrom<Args> for Config {
+    type Error = UsageError;
+
+    fn try_from(a: Args) -> Result<Config, UsageError> {
+        let filter_text = a.display_filter.clone().unwrap_or_default();
+        let filter = Filter::compile(&filter_text)
+            .map_err(|e| UsageError::Filter(e.render(&filter_text)))?;
+        let time = TimeFormat::parse(&a.time_format).ok_or_else(|| {
+            UsageError::Invalid(format!(
+                "invalid -t format \"{}\" (use r, a, ad, e, d, dd, u or ud)",
+                a.time_format
+            ))
+        })?;
+        let output = output_kind(&a)?;
+        let (needs, depth) = requirements(&output, &filter);
+        Ok(Config {
+            read_file: a.read_file,
+            filter,
+            count: a.count,
+            output,
+            opts: OutputOptions {
+                resolve: Resolve { mac: !a.no_resolve },
+                time,
+            },
+            needs,
+            depth,
+            line_buffered: a.line_buffered,
+        })
+    }
+}
+
+fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
+    if a.quiet {
+        return Ok(OutputKind::Quiet);
+    }
+    match a.output_format.as_str() {
+        "text" => Ok(OutputKind::Text {
+            summary: a.print_summary || !(a.verbose || a.hex),
+            tree: a.verbose,
+            hex: a.hex,
+        }),
+        "fields" => {
+            if a.fields.is_empty() {
+                return Err(UsageError::Invalid(
+                    "-T fields was given, but no fields were specified with -e".into(),
+                ));
+            }
+            let fields = a
+                .fields
+                .iter()
+                .map(|n| resolve_field(n))
+                .collect::<Result<_, _>>()?;
+            Ok(OutputKind::Fields(
+                fields,
+                fields_options(&a.field_options)?,
+            ))
+        }
+        "json" => Ok(OutputKind::Json(JsonStyle::Array)),
+        "jsonl" | "ndjson" => Ok(OutputKind::Json(JsonStyle::Lines)),
+        other => Err(UsageError::Invalid(format!(
+            "invalid -T format \"{other}\" (use text, fields, json or jsonl)"
+        ))),
+    }
+}
+
+fn resolve_field(name: &str) -> Result<(String, FieldId), UsageError> {
+    let reg = registry();
+    reg.lookup(name)
+        .map(|id| (name.to_string(), id))
+        .ok_or_else(|| UsageError::UnknownField {
+            name: name.into(),
+            suggestion: reg.suggest(name),
+        })
+}
+
+fn fields_options(opts: &[String]) -> Result<FieldsOptions, UsageError> {
+    let mut o = FieldsOptions::default();
+    for kv in opts {
+        let (k, v) = kv.split_once('=').ok_or_else(|| {
+            UsageError::Invalid(format!("invalid -E option \"{kv}\" (use KEY=VALUE)"))
+        })?;
+        let bad = || UsageError::Invalid(format!("invalid value \"{v}\" for -E {k}"));
+        match k {
+            "header" => o.header = matches!(v, "y" | "Y" | "yes"),
+            "separator" => o.separator = decode_separator(v),
+            "aggregator" => o.aggregator = decode_separator(v),
+            "occurrence" => {
+                o.occurrence = match v {
+                    "f" => Occurrence::First,
+                    "l" => Occurrence::Last,
+                    "a" => Occurrence::All,
+                    _ => return Err(bad()),
+                }
+            }
+            "quote" => {
+                o.quote = match v {
+                    "d" => Quote::Double,
+                    "s" => Quote::Single,
+                    "n" => Quote::None,
+                    _ => return Err(bad()),
+                }
+            }
+            _ => return Err(UsageError::Invalid(format!("unknown -E option \"{k}\""))),
+        }
+    }
+    Ok(o)
+}
+
+/// The trackers and dissection depth an output and a filter need: the hot path does no more.
+fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
+    let all = Needs {
+        tcp: true,
+        tftp: true,
+        echo: true,
+        columns: true,
+    };
+    let (needs, depth) = match output {
+        OutputKind::Quiet => (Needs::NONE, Depth::Link),
+        OutputKind::Text { .. } | OutputKind::Json(_) => (all, Depth::All),
+        OutputKind::Fields(fields, _) => {
+            let reg = registry();
+            fields
+                .iter()
+                .fold((Needs::NONE, Depth::Link), |(n, d), (_, id)| {
+                    let def = reg.def(*id);
+                    let n = n.union(def.needs);
+                    let n = if def.needs.columns { n.union(all) } else { n };
+                    let d = if def.name == "frame.protocols" || def.needs.columns {
+                        Depth::All
+                    } else {
+                        d
+                    };
+                    (n, d.max(depth_for(def.proto)))
+                })
+        }
+    };
+    let needs = needs.union(filter.needs());
+    let tracker_depth = if needs.tftp {
+        Depth::All
+    } else if needs.tcp || needs.echo {
+        Depth::Transport
+    } else {
+        Depth::Link
+    };
+    (needs, depth.max(filter.depth()).max(tracker_depth))
+}
+
+/// How deep dissection must go for a field of `proto` to be seen.
+pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
+    use crate::dissect::Proto as P;
+    match proto {
+        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null => Depth::Link,
+        P::Arp | P::Ip | P::Ipv6 => Depth::Network,
+        P::Ipv6HopOpts
+        | P::Ipv6Routing
+        | P::Ipv6Frag
+        | P::Ipv6DstOpts
+        | P::Icmp
+        | P::Icmpv6
+        | P::Tcp
+        | P::Udp => Depth::Transport,
+        P::Tftp | P::Data => Depth::All,
+    }
+}

@@ -1,0 +1,118 @@
+//! The command-line front end: arguments, configuration, the run loop, exit codes.
+
+pub mod args;
+pub mod config;
+pub mod run;
+
+use crate::capture::{CaptureError, FileReader};
+use args::Args;
+use clap::Parser;
+use config::{Config, UsageError};
+use std::io;
+use std::process::ExitCode;
+
+/// Exit status: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the capture is bad or incomplete.
+pub const EXIT_BAD_CAPTURE: u8 = 1;
+/// Exit status: bad usage (options, filters, unreadable input path).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Parses the process arguments, runs, and returns the exit status.
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(run(args))
+}
+
+fn fail(code: u8, msg: impl std::fmt::Display) -> u8 {
+    eprintln!("wiresift: {msg}");
+    code
+}
+
+/// Runs one invocation and returns its exit status. Broken pipes end the run quietly with 0.
+pub fn run(args: Args) -> u8 {
+    if let Some(report) = args.glossary.as_deref() {
+        return match glossary(report) {
+            Ok(()) => EXIT_OK,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(e) => fail(EXIT_USAGE, e),
+        };
+    }
+    let cfg = match Config::try_from(args) {
+        Ok(c) => c,
+        Err(e @ UsageError::Filter(_)) => return fail(EXIT_USAGE, e),
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let Some(path) = cfg.read_file.clone() else {
+        return fail(
+            EXIT_USAGE,
+            "no input: give a capture file with -r FILE (or -r - for standard input)",
+        );
+    };
+    let mut reader = match FileReader::open(&path) {
+        Ok(r) => r,
+        Err(CaptureError::Io { name, source }) => {
+            return fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"));
+        }
+        Err(e) => return fail(EXIT_BAD_CAPTURE, e),
+    };
+    let mut sink = run::make_sink(&cfg);
+    match run::run_capture(&cfg, &mut reader, sink.as_mut()) {
+        Ok(stats) => match stats.damage {
+            Some(e) => fail(
+                EXIT_BAD_CAPTURE,
+                format_args!(
+                    "warning: {e}; the {} packets before it were read",
+                    stats.read
+                ),
+            ),
+            None => EXIT_OK,
+        },
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => fail(EXIT_BAD_CAPTURE, format_args!("write error: {e}")),
+    }
+}
+
+/// `-G fields` / `-G protocols`: the registry as a table.
+fn glossary(report: &str) -> io::Result<()> {
+    use crate::fields::registry;
+    use io::Write;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match report {
+        "fields" => {
+            for (_, f) in registry().all() {
+                if f.ftype == crate::fields::FieldType::Protocol {
+                    writeln!(out, "P\t{}\t{}", f.label, f.name)?;
+                } else {
+                    writeln!(
+                        out,
+                        "F\t{}\t{}\t{}\t{}",
+                        f.label,
+                        f.name,
+                        f.ftype.ft_name(),
+                        f.proto.name()
+                    )?;
+                }
+            }
+        }
+        "protocols" => {
+            for p in crate::dissect::Proto::ALL {
+                writeln!(out, "{}\t{}\t{}", p.long_name(), p.name(), p.name())?;
+            }
+        }
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unknown -G report \"{other}\" (use fields or protocols)"),
+            ));
+        }
+    }
+    out.flush()
+}

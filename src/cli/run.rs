@@ -1,0 +1,152 @@
+//! The read–dissect–track–filter–print loop.
+
+use super::config::{Config, OutputKind};
+use crate::capture::{CaptureError, FileReader, LinkType};
+use crate::dissect::{self, FrameTimes};
+use crate::output::fields::FieldsSink;
+use crate::output::hexdump::HexSink;
+use crate::output::json::JsonSink;
+use crate::output::summary::SummarySink;
+use crate::output::tree::TreeSink;
+use crate::output::{Sink, Tee};
+use crate::track::Trackers;
+use std::io::{self, Write};
+
+/// Size of the stdout buffer: large writes, few system calls.
+const STDOUT_BUFFER: usize = 256 * 1024;
+
+/// How a run ended.
+#[derive(Debug, Default)]
+pub struct RunStats {
+    /// Frames read.
+    pub read: u64,
+    /// Frames that passed the filter.
+    pub displayed: u64,
+    /// The capture ended badly (truncated or corrupt), after every readable frame.
+    pub damage: Option<CaptureError>,
+}
+
+/// A writer that flushes after every packet when `-l` is given.
+struct Out {
+    inner: io::BufWriter<io::Stdout>,
+    flush_each: bool,
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if self.flush_each {
+            self.inner.flush()?;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn stdout(flush_each: bool) -> Out {
+    Out {
+        inner: io::BufWriter::with_capacity(STDOUT_BUFFER, io::stdout()),
+        flush_each,
+    }
+}
+
+/// Builds the sink the configuration asks for.
+pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
+    let out = || stdout(cfg.line_buffered);
+    match &cfg.output {
+        OutputKind::Quiet => Box::new(Tee(Vec::new())),
+        OutputKind::Text { summary, tree, hex } => {
+            let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+            // One shared writer keeps the three parts of a packet together and in order.
+            let shared = std::rc::Rc::new(std::cell::RefCell::new(out()));
+            if *summary {
+                sinks.push(Box::new(SummarySink::new(Shared(shared.clone()), cfg.opts)));
+            }
+            if *tree {
+                sinks.push(Box::new(TreeSink::new(Shared(shared.clone()), cfg.opts)));
+            }
+            if *hex {
+                sinks.push(Box::new(HexSink::new(Shared(shared))));
+            }
+            Box::new(Tee(sinks))
+        }
+        OutputKind::Fields(fields, opts) => {
+            Box::new(FieldsSink::new(out(), fields.clone(), opts.clone()))
+        }
+        OutputKind::Json(style) => Box::new(JsonSink::new(out(), *style)),
+    }
+}
+
+/// A writer shared by several sinks.
+struct Shared(std::rc::Rc<std::cell::RefCell<Out>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// Reads every frame of `reader`, and prints those that pass the filter into `sink`.
+///
+/// # Errors
+/// Only output errors (a closed pipe, a full disk). A damaged capture is reported in
+/// [`RunStats::damage`] after every readable frame was processed.
+pub fn run_capture(
+    cfg: &Config,
+    reader: &mut FileReader,
+    sink: &mut dyn Sink,
+) -> io::Result<RunStats> {
+    let mut stats = RunStats::default();
+    let mut trackers = Trackers::new(cfg.needs);
+    let mut first_ts = None;
+    let mut prev_ts = None;
+    let mut prev_displayed = None;
+    loop {
+        if cfg.count.is_some_and(|c| stats.read >= c) {
+            break;
+        }
+        let mut frame = match reader.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                stats.damage = Some(e);
+                break;
+            }
+        };
+        if frame.link_type == LinkType::PCAPNG_CUSTOM {
+            // tshark counts a custom block's length without its 4-byte Private Enterprise Number.
+            frame.orig_len = frame
+                .orig_len
+                .saturating_sub(crate::capture::pcapng::CUSTOM_BLOCK_PEN_LEN as u32);
+        }
+        stats.read += 1;
+        let now = frame.ts;
+        let first = *first_ts.get_or_insert(now);
+        let times = FrameTimes {
+            relative: now.nanos_since(first),
+            delta: prev_ts.map_or(0, |p| now.nanos_since(p)),
+            delta_displayed: prev_displayed.map_or(0, |p| now.nanos_since(p)),
+        };
+        prev_ts = Some(now);
+        let mut d = dissect::dissect(
+            stats.read as u32,
+            frame,
+            times,
+            cfg.depth,
+            trackers.tftp_lookup(),
+        );
+        trackers.observe(&mut d);
+        if cfg.filter.matches(&d) {
+            stats.displayed += 1;
+            prev_displayed = Some(now);
+            sink.packet(&d)?;
+        }
+    }
+    sink.finish()?;
+    Ok(stats)
+}

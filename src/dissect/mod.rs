@@ -1,0 +1,556 @@
+//! Dissectors: walk the layers of one frame into a [`Dissection`].
+//!
+//! One file per protocol. Each file holds the protocol's wire offsets, a borrowed view with a
+//! single length check after which no accessor can panic, its field-registry entries, and its
+//! summary (Info column) and tree header text.
+//!
+//! Dissection never fails: a frame cut short or inconsistent yields every layer that could be
+//! read, plus an [`Expert`] note, and the run goes on. Layers borrow from the frame bytes; the
+//! layer list lives on the stack ([`MAX_LAYERS`]), so dissecting allocates nothing.
+
+pub mod arp;
+pub mod ethernet;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ipv4;
+pub mod ipv6;
+pub mod link;
+pub mod tcp;
+pub mod tftp;
+pub mod udp;
+
+use crate::capture::{Frame, LinkType};
+use arrayvec::ArrayVec;
+
+/// Most layers one frame may carry. Ethernet + [`ethernet::MAX_VLAN_TAGS`] tags + IP + ICMP
+/// error quoting IP + transport + TFTP + data + IPv6 extension headers fits well inside 32;
+/// a frame that needs more is reported as malformed, never indexed out of bounds.
+pub const MAX_LAYERS: usize = 32;
+
+/// A protocol wiresift knows by name: what the filter's bare protocol test and the JSON layer
+/// keys use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    /// The frame pseudo-layer (always first).
+    Frame,
+    /// Ethernet II / 802.3.
+    Eth,
+    /// 802.1Q VLAN tag.
+    Vlan,
+    /// 802.1ad (QinQ service) tag.
+    Ieee8021ad,
+    /// 802.2 LLC (an 802.3 length frame).
+    Llc,
+    /// Linux cooked capture (v1 or v2).
+    Sll,
+    /// BSD loopback / null.
+    Null,
+    /// ARP.
+    Arp,
+    /// IPv4.
+    Ip,
+    /// IPv6.
+    Ipv6,
+    /// IPv6 hop-by-hop options header.
+    Ipv6HopOpts,
+    /// IPv6 routing header.
+    Ipv6Routing,
+    /// IPv6 fragment header.
+    Ipv6Frag,
+    /// IPv6 destination options header.
+    Ipv6DstOpts,
+    /// ICMP.
+    Icmp,
+    /// ICMPv6.
+    Icmpv6,
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// TFTP.
+    Tftp,
+    /// Undissected payload.
+    Data,
+}
+
+impl Proto {
+    /// Every protocol, in a fixed order (for `-G protocols`).
+    pub const ALL: &'static [Proto] = &[
+        Proto::Frame,
+        Proto::Eth,
+        Proto::Vlan,
+        Proto::Ieee8021ad,
+        Proto::Llc,
+        Proto::Sll,
+        Proto::Null,
+        Proto::Arp,
+        Proto::Ip,
+        Proto::Ipv6,
+        Proto::Ipv6HopOpts,
+        Proto::Ipv6Routing,
+        Proto::Ipv6Frag,
+        Proto::Ipv6DstOpts,
+        Proto::Icmp,
+        Proto::Icmpv6,
+        Proto::Tcp,
+        Proto::Udp,
+        Proto::Tftp,
+        Proto::Data,
+    ];
+
+    /// The filter name (`ip`, `tcp`, `ipv6.hopopts`), also the JSON layer key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Frame => "frame",
+            Proto::Eth => "eth",
+            Proto::Vlan => "vlan",
+            Proto::Ieee8021ad => "ieee8021ad",
+            Proto::Llc => "llc",
+            Proto::Sll => "sll",
+            Proto::Null => "null",
+            Proto::Arp => "arp",
+            Proto::Ip => "ip",
+            Proto::Ipv6 => "ipv6",
+            Proto::Ipv6HopOpts => "ipv6.hopopts",
+            Proto::Ipv6Routing => "ipv6.routing",
+            Proto::Ipv6Frag => "ipv6.fraghdr",
+            Proto::Ipv6DstOpts => "ipv6.dstopts",
+            Proto::Icmp => "icmp",
+            Proto::Icmpv6 => "icmpv6",
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Tftp => "tftp",
+            Proto::Data => "data",
+        }
+    }
+
+    /// The long name shown in `-G protocols` and the tree.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Proto::Frame => "Frame",
+            Proto::Eth => "Ethernet",
+            Proto::Vlan => "802.1Q Virtual LAN",
+            Proto::Ieee8021ad => "IEEE 802.1ad",
+            Proto::Llc => "Logical-Link Control",
+            Proto::Sll => "Linux cooked-mode capture",
+            Proto::Null => "Null/Loopback",
+            Proto::Arp => "Address Resolution Protocol",
+            Proto::Ip => "Internet Protocol Version 4",
+            Proto::Ipv6 => "Internet Protocol Version 6",
+            Proto::Ipv6HopOpts => "IPv6 Hop-by-Hop Option",
+            Proto::Ipv6Routing => "Routing Header for IPv6",
+            Proto::Ipv6Frag => "Fragment Header for IPv6",
+            Proto::Ipv6DstOpts => "Destination Options for IPv6",
+            Proto::Icmp => "Internet Control Message Protocol",
+            Proto::Icmpv6 => "Internet Control Message Protocol v6",
+            Proto::Tcp => "Transmission Control Protocol",
+            Proto::Udp => "User Datagram Protocol",
+            Proto::Tftp => "Trivial File Transfer Protocol",
+            Proto::Data => "Data",
+        }
+    }
+
+    /// The name this layer adds to `frame.protocols` (tshark inserts the `ethertype`
+    /// pseudo-protocol after every layer that dispatches on an EtherType).
+    pub fn protocols_entry(self) -> &'static str {
+        match self {
+            Proto::Eth => "eth:ethertype",
+            Proto::Vlan => "vlan:ethertype",
+            Proto::Ieee8021ad => "ieee8021ad:ethertype",
+            Proto::Sll => "sll:ethertype",
+            other => other.name(),
+        }
+    }
+}
+
+/// The decoded form of one layer: a borrowed view per protocol.
+#[derive(Debug, Clone, Copy)]
+pub enum View<'a> {
+    /// The frame pseudo-layer.
+    Frame,
+    /// Ethernet header.
+    Eth(ethernet::Ethernet<'a>),
+    /// 802.1Q or 802.1ad tag.
+    Vlan(ethernet::VlanTag<'a>),
+    /// 802.2 LLC header of an 802.3 frame.
+    Llc(ethernet::Llc<'a>),
+    /// Linux cooked capture v1 or v2 header, or BSD null.
+    Link(link::LinkHeader<'a>),
+    /// ARP.
+    Arp(arp::Arp<'a>),
+    /// IPv4 header (with options).
+    Ipv4(ipv4::Ipv4<'a>),
+    /// IPv6 fixed header.
+    Ipv6(ipv6::Ipv6<'a>),
+    /// IPv6 extension header.
+    Ipv6Ext(ipv6::ExtHeader<'a>),
+    /// ICMP.
+    Icmp(icmp::Icmp<'a>),
+    /// ICMPv6.
+    Icmpv6(icmpv6::Icmpv6<'a>),
+    /// TCP header.
+    Tcp(tcp::Tcp<'a>),
+    /// UDP header.
+    Udp(udp::Udp<'a>),
+    /// TFTP message.
+    Tftp(tftp::Tftp<'a>),
+    /// Undissected bytes.
+    Data(&'a [u8]),
+}
+
+/// One layer of a frame: its protocol, where it starts, and its view.
+#[derive(Debug, Clone, Copy)]
+pub struct Layer<'a> {
+    /// Which protocol.
+    pub proto: Proto,
+    /// Byte offset of the layer in the frame.
+    pub offset: usize,
+    /// The bytes of this layer and everything it carries (the protocol's `FT_PROTOCOL` value).
+    pub bytes: &'a [u8],
+    /// The decoded view.
+    pub view: View<'a>,
+}
+
+/// What went wrong with a frame, as tshark's expert notes name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The frame was cut by the snapshot length before a layer ended
+    /// (`[Packet size limited during capture]`).
+    CutBySnaplen {
+        /// Layer that could not be read whole.
+        proto: Proto,
+    },
+    /// The bytes contradict the protocol (`[Malformed Packet]`).
+    Malformed {
+        /// Layer at fault.
+        proto: Proto,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// Expert notes on a frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expert {
+    /// The first problem met; dissection stops at it, as tshark's exception does.
+    pub problem: Option<Problem>,
+    /// A limit was hit (too many layers or VLAN tags); named for the message.
+    pub limit_hit: Option<&'static str>,
+}
+
+/// Per-frame values the trackers compute (generated fields, `[brackets]` in the tree).
+#[derive(Debug, Clone, Default)]
+pub struct Generated {
+    /// TCP analysis of the outermost TCP layer, when TCP tracking runs.
+    pub tcp: Option<crate::track::tcp::TcpFrameInfo>,
+    /// TFTP conversation facts for this frame, when TFTP tracking runs.
+    pub tftp: Option<crate::track::tftp::TftpFrameInfo>,
+    /// The frame that answers or is answered by this ICMP/ICMPv6 echo.
+    pub echo: Option<crate::track::echo::EchoLink>,
+}
+
+/// Times of a frame relative to others.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameTimes {
+    /// Since the first frame (ns).
+    pub relative: i128,
+    /// Since the previous captured frame (ns).
+    pub delta: i128,
+    /// Since the previous displayed frame (ns).
+    pub delta_displayed: i128,
+}
+
+/// A dissected frame: the captured bytes, the layers read from them, notes, and generated
+/// values. Borrows the frame's buffer.
+#[derive(Debug, Clone)]
+pub struct Dissection<'a> {
+    /// 1-based frame number in the file.
+    pub number: u32,
+    /// The frame itself.
+    pub frame: Frame<'a>,
+    /// Relative times.
+    pub times: FrameTimes,
+    /// Layers, outermost first; the first is always [`Proto::Frame`].
+    pub layers: ArrayVec<Layer<'a>, MAX_LAYERS>,
+    /// Problems met.
+    pub expert: Expert,
+    /// Tracker output.
+    pub generated: Generated,
+}
+
+impl<'a> Dissection<'a> {
+    /// Layers of one protocol, outermost first.
+    pub fn layers_of(&self, proto: Proto) -> impl Iterator<Item = &Layer<'a>> {
+        self.layers.iter().filter(move |l| l.proto == proto)
+    }
+
+    /// The first layer of a protocol.
+    pub fn first(&self, proto: Proto) -> Option<&Layer<'a>> {
+        self.layers.iter().find(|l| l.proto == proto)
+    }
+
+    /// True when the frame carries this protocol.
+    pub fn has(&self, proto: Proto) -> bool {
+        self.layers.iter().any(|l| l.proto == proto)
+    }
+
+    /// The outermost TCP header, if any.
+    pub fn tcp(&self) -> Option<&tcp::Tcp<'a>> {
+        self.layers.iter().find_map(|l| match &l.view {
+            View::Tcp(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The outermost UDP header, if any.
+    pub fn udp(&self) -> Option<&udp::Udp<'a>> {
+        self.layers.iter().find_map(|l| match &l.view {
+            View::Udp(u) => Some(u),
+            _ => None,
+        })
+    }
+
+    /// Source and destination of the outermost IP layer (v4 or v6), for conversation keys.
+    pub fn ip_endpoints(&self) -> Option<(IpAddr, IpAddr)> {
+        self.layers.iter().find_map(|l| match &l.view {
+            View::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
+            View::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
+            _ => None,
+        })
+    }
+
+    /// Index of the layer a problem stopped at, for `frame.protocols` and notes.
+    pub fn cut_short(&self) -> bool {
+        matches!(self.expert.problem, Some(Problem::CutBySnaplen { .. }))
+    }
+}
+
+/// An IP address of either family, without allocation (kept as bytes so it hashes cheaply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IpAddr {
+    /// IPv4.
+    V4([u8; 4]),
+    /// IPv6.
+    V6([u8; 16]),
+}
+
+impl std::fmt::Display for IpAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IpAddr::V4(a) => write!(f, "{}", std::net::Ipv4Addr::from(*a)),
+            IpAddr::V6(a) => write!(f, "{}", std::net::Ipv6Addr::from(*a)),
+        }
+    }
+}
+
+/// How deep to dissect: the hot path stops as soon as nothing further is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Depth {
+    /// Link layer only (Ethernet, VLAN, SLL).
+    Link,
+    /// Up to IP / ARP.
+    Network,
+    /// Up to TCP / UDP / ICMP.
+    Transport,
+    /// Everything, including TFTP.
+    All,
+}
+
+/// Builder used by the dissectors while walking a frame.
+pub struct Walker<'a, 't> {
+    /// The dissection being filled.
+    pub d: Dissection<'a>,
+    /// How deep to go.
+    pub depth: Depth,
+    /// Hooks into trackers (which UDP flows are TFTP).
+    pub tftp_ports: &'t dyn TftpLookup,
+}
+
+/// Lets the UDP dissector ask the TFTP tracker whether a datagram belongs to a transfer that a
+/// request on port 69 opened.
+pub trait TftpLookup {
+    /// True when `src:sport -> dst:dport` belongs to a known TFTP conversation.
+    fn is_tftp(&self, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) -> bool;
+}
+
+/// A lookup that knows no conversations (port 69 only).
+pub struct NoTftp;
+
+impl TftpLookup for NoTftp {
+    fn is_tftp(&self, _: IpAddr, _: u16, _: IpAddr, _: u16) -> bool {
+        false
+    }
+}
+
+impl<'a> Walker<'a, '_> {
+    /// Where the innermost IP header says its payload ends (an offset in the frame), which
+    /// may lie past the captured bytes; the frame's wire length when there is no IP header.
+    pub fn reported_end(&self) -> usize {
+        for l in self.d.layers.iter().rev() {
+            match &l.view {
+                View::Ipv4(ip) => return l.offset + (ip.total_len() as usize).max(ip.hdr_len()),
+                View::Ipv6(ip) => return l.offset + ipv6::HEADER_LEN + ip.plen() as usize,
+                _ => {}
+            }
+        }
+        self.d.frame.orig_len as usize
+    }
+
+    /// Adds a layer; false (and a note) when the layer table is full.
+    pub fn push(&mut self, proto: Proto, offset: usize, bytes: &'a [u8], view: View<'a>) -> bool {
+        if self.d.layers.is_full() {
+            self.d.expert.limit_hit = Some("too many protocol layers");
+            return false;
+        }
+        self.d.layers.push(Layer {
+            proto,
+            offset,
+            bytes,
+            view,
+        });
+        true
+    }
+
+    /// Records that `proto` could not be read whole: cut by the snaplen when the frame was
+    /// captured short of its wire length, malformed otherwise.
+    pub fn short(&mut self, proto: Proto) {
+        let cut = (self.d.frame.data.len() as u64) < self.d.frame.orig_len as u64;
+        let problem = if cut {
+            Problem::CutBySnaplen { proto }
+        } else {
+            Problem::Malformed {
+                proto,
+                reason: "header runs past the end of the frame",
+            }
+        };
+        self.d.expert.problem.get_or_insert(problem);
+    }
+
+    /// Records a malformed layer.
+    pub fn malformed(&mut self, proto: Proto, reason: &'static str) {
+        self.d
+            .expert
+            .problem
+            .get_or_insert(Problem::Malformed { proto, reason });
+    }
+
+    /// Adds the rest of the frame as undissected data (when non-empty).
+    pub fn data(&mut self, offset: usize, bytes: &'a [u8]) {
+        if !bytes.is_empty() {
+            self.push(Proto::Data, offset, bytes, View::Data(bytes));
+        }
+    }
+}
+
+/// Dissects one frame. `number` is its 1-based frame number; `times` its relative times.
+pub fn dissect<'a>(
+    number: u32,
+    frame: Frame<'a>,
+    times: FrameTimes,
+    depth: Depth,
+    tftp_ports: &dyn TftpLookup,
+) -> Dissection<'a> {
+    let mut layers = ArrayVec::new();
+    layers.push(Layer {
+        proto: Proto::Frame,
+        offset: 0,
+        bytes: frame.data,
+        view: View::Frame,
+    });
+    let d = Dissection {
+        number,
+        frame,
+        times,
+        layers,
+        expert: Expert::default(),
+        generated: Generated::default(),
+    };
+    let mut w = Walker {
+        d,
+        depth,
+        tftp_ports,
+    };
+    let data = frame.data;
+    match frame.link_type {
+        LinkType::ETHERNET => ethernet::dissect(&mut w, 0, data),
+        LinkType::LINUX_SLL => link::dissect_sll(&mut w, 0, data),
+        LinkType::LINUX_SLL2 => link::dissect_sll2(&mut w, 0, data),
+        LinkType::NULL => link::dissect_null(&mut w, 0, data),
+        LinkType::RAW | LinkType::RAW_OPENBSD => link::dissect_raw(&mut w, 0, data),
+        LinkType::IPV4 => ipv4::dissect(&mut w, 0, data),
+        LinkType::IPV6 => ipv6::dissect(&mut w, 0, data),
+        _ => w.data(0, data),
+    }
+    w.d
+}
+
+/// Dispatches on an EtherType (shared by Ethernet, VLAN, SLL).
+pub fn dispatch_ethertype<'a>(
+    w: &mut Walker<'a, '_>,
+    ethertype: u16,
+    offset: usize,
+    data: &'a [u8],
+) {
+    if w.depth < Depth::Network && !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+        return;
+    }
+    match ethertype {
+        0x0800 => ipv4::dissect(w, offset, data),
+        0x86dd => ipv6::dissect(w, offset, data),
+        0x0806 => arp::dissect(w, offset, data),
+        0x8100 | 0x88a8 | 0x9100 => ethernet::dissect_vlan(w, ethertype, offset, data),
+        _ => w.data(offset, data),
+    }
+}
+
+/// Dispatches on an IP protocol number (shared by IPv4, IPv6 and its extension headers).
+/// `quoted` is true inside an ICMP error, where the transport header may be partial.
+pub fn dispatch_ip_proto<'a>(w: &mut Walker<'a, '_>, proto: u8, offset: usize, data: &'a [u8]) {
+    if w.depth < Depth::Transport {
+        return;
+    }
+    match proto {
+        1 => icmp::dissect(w, offset, data),
+        6 => tcp::dissect(w, offset, data),
+        17 => udp::dissect(w, offset, data),
+        58 => icmpv6::dissect(w, offset, data),
+        0 | 43 | 44 | 60 => ipv6::dissect_ext(w, proto, offset, data),
+        4 => ipv4::dissect(w, offset, data),
+        41 => ipv6::dissect(w, offset, data),
+        _ => w.data(offset, data),
+    }
+}
+
+/// Reads a big-endian u16 at `at`; the caller has checked the length.
+#[inline]
+pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at + 2) {
+        Some(s) => u16::from_be_bytes([s[0], s[1]]),
+        None => 0,
+    }
+}
+
+/// Reads a big-endian u32 at `at`; the caller has checked the length.
+#[inline]
+pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(s) => u32::from_be_bytes([s[0], s[1], s[2], s[3]]),
+        None => 0,
+    }
+}
+
+/// Reads a byte at `at`; 0 when out of range (callers check lengths first).
+#[inline]
+pub(crate) fn byte(b: &[u8], at: usize) -> u8 {
+    b.get(at).copied().unwrap_or(0)
+}
+
+/// Copies `N` bytes at `at` into an array (zeros when out of range).
+#[inline]
+pub(crate) fn array<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        out.copy_from_slice(s);
+    }
+    out
+}

@@ -1,0 +1,168 @@
+//! UDP (RFC 768), and the dispatch of its payload.
+//!
+//! TFTP is recognised on port 69 and on the ephemeral ports of a transfer that a request on
+//! port 69 opened (the TFTP tracker answers [`super::TftpLookup::is_tftp`]). Other payloads are
+//! shown as data.
+
+use super::{Depth, Proto, View, Walker, be16, tftp};
+use crate::field;
+use crate::fields::{FieldDef, Value};
+
+/// Header length.
+pub const HEADER_LEN: usize = 8;
+/// The well-known TFTP port.
+pub const TFTP_PORT: u16 = 69;
+
+/// A checked view of a UDP header (possibly only the ports, inside an ICMP quote or a cut
+/// frame) and its payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Udp<'a> {
+    header: &'a [u8],
+    payload: &'a [u8],
+}
+
+impl<'a> Udp<'a> {
+    /// Source port.
+    pub fn src_port(&self) -> u16 {
+        be16(self.header, 0)
+    }
+    /// Destination port.
+    pub fn dst_port(&self) -> u16 {
+        be16(self.header, 2)
+    }
+    /// Length field (header + payload), when captured.
+    pub fn length(&self) -> Option<u16> {
+        (self.header.len() >= HEADER_LEN).then(|| be16(self.header, 4))
+    }
+    /// Checksum, when captured.
+    pub fn checksum(&self) -> Option<u16> {
+        (self.header.len() >= HEADER_LEN).then(|| be16(self.header, 6))
+    }
+    /// Captured payload, bounded by the length field.
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+}
+
+/// Dissects a UDP datagram and dispatches its payload.
+pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
+    if data.len() < 4 {
+        return w.short(Proto::Udp);
+    }
+    let Some(header) = data.get(..HEADER_LEN) else {
+        let udp = Udp {
+            header: data,
+            payload: &[],
+        };
+        w.push(Proto::Udp, offset, data, View::Udp(udp));
+        if !(w.d.has(Proto::Icmp) || w.d.has(Proto::Icmpv6)) {
+            w.short(Proto::Udp);
+        }
+        return;
+    };
+    let length = be16(header, 4) as usize;
+    if length < HEADER_LEN {
+        let udp = Udp {
+            header,
+            payload: &[],
+        };
+        w.push(Proto::Udp, offset, data, View::Udp(udp));
+        return w.malformed(Proto::Udp, "bad UDP length value (less than 8)");
+    }
+    let end = length.min(data.len());
+    let udp = Udp {
+        header,
+        payload: &data[HEADER_LEN..end],
+    };
+    if !w.push(Proto::Udp, offset, &data[..end], View::Udp(udp)) {
+        return;
+    }
+    if w.depth < Depth::All {
+        return;
+    }
+    let payload = udp.payload();
+    let next = offset + HEADER_LEN;
+    if is_tftp(w, &udp) {
+        tftp::dissect(w, next, payload);
+    } else {
+        w.data(next, payload);
+    }
+}
+
+fn is_tftp(w: &Walker<'_, '_>, udp: &Udp<'_>) -> bool {
+    if udp.src_port() == TFTP_PORT || udp.dst_port() == TFTP_PORT {
+        return true;
+    }
+    match w.d.ip_endpoints() {
+        Some((src, dst)) => w
+            .tftp_ports
+            .is_tftp(src, udp.src_port(), dst, udp.dst_port()),
+        None => false,
+    }
+}
+
+/// Writes the Info column for a UDP datagram with no dissected payload.
+pub fn info(udp: &Udp<'_>, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{} \u{2192} {}", udp.src_port(), udp.dst_port());
+    if let Some(len) = udp.length() {
+        let _ = write!(out, " Len={}", len.saturating_sub(HEADER_LEN as u16));
+    }
+}
+
+/// UDP fields.
+pub static FIELDS: &[FieldDef] = &[
+    field!("udp.srcport", "Source Port", U16, Udp, Udp, |u, d| Some(
+        Value::Uint(u.src_port() as u64)
+    )),
+    field!("udp.dstport", "Destination Port", U16, Udp, Udp, |u, d| {
+        Some(Value::Uint(u.dst_port() as u64))
+    }),
+    field!(
+        "udp.port",
+        "Source or Destination Port",
+        U16,
+        Udp,
+        Udp,
+        |u, d| [
+            Value::Uint(u.src_port() as u64),
+            Value::Uint(u.dst_port() as u64)
+        ]
+    )
+    .hidden(),
+    field!("udp.length", "Length", U16, Udp, Udp, |u, d| u
+        .length()
+        .map(|v| Value::Uint(v as u64))),
+    field!("udp.checksum", "Checksum", U16, Udp, Udp, |u, d| u
+        .checksum()
+        .map(|v| Value::Uint(v as u64)))
+    .hex(),
+    field!(
+        "udp.checksum.status",
+        "Checksum Status",
+        U8,
+        Udp,
+        Udp,
+        |u, d| u.checksum().map(|_| Value::Uint(2))
+    ),
+    field!("udp.payload", "Payload", Bytes, Udp, Udp, |u, d| (!u
+        .payload()
+        .is_empty())
+    .then(|| Value::Bytes(u.payload()))),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_counts_payload_bytes() {
+        let udp = Udp {
+            header: &[0x09, 0x79, 0x09, 0x79, 0, 39, 0, 0],
+            payload: &[],
+        };
+        let mut s = String::new();
+        info(&udp, &mut s);
+        assert_eq!(s, "2425 \u{2192} 2425 Len=31");
+    }
+}

@@ -1,0 +1,216 @@
+//! `frame.*` fields: facts about the captured frame itself, not any protocol in it.
+
+use super::{Emit, FieldDef, FieldType, Value};
+use crate::capture::LinkType;
+use crate::dissect::{Dissection, Layer, Proto};
+use std::fmt::Write as _;
+
+/// Longest `frame.protocols` string we build; [`crate::dissect::MAX_LAYERS`] names of at most
+/// 20 characters each fit.
+pub const MAX_PROTOCOLS_LEN: usize = 1024;
+
+/// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `out`.
+pub fn write_protocols(d: &Dissection<'_>, out: &mut impl std::fmt::Write) {
+    let mut first = true;
+    for layer in d.layers.iter().skip(1) {
+        if !first {
+            let _ = out.write_char(':');
+        }
+        first = false;
+        let _ = out.write_str(protocols_entry(layer));
+    }
+}
+
+fn protocols_entry(layer: &Layer<'_>) -> &'static str {
+    match (&layer.view, layer.proto) {
+        (_, Proto::Data) if layer.offset == 0 => "data",
+        (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => "eth",
+        (_, p) => p.protocols_entry(),
+    }
+}
+
+fn protocols<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    let mut buf = arrayvec::ArrayString::<MAX_PROTOCOLS_LEN>::new();
+    write_protocols(d, &mut buf);
+    emit(Value::Str(buf.as_bytes()));
+}
+
+fn number<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::Uint(d.number as u64));
+}
+
+fn len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::Uint(d.frame.orig_len as u64));
+}
+
+fn cap_len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::Uint(d.frame.data.len() as u64));
+}
+
+fn time<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::AbsTime(d.frame.ts));
+}
+
+fn time_epoch<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::RelTime(d.frame.ts.as_nanos()));
+}
+
+fn time_relative<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::RelTime(d.times.relative));
+}
+
+fn time_delta<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::RelTime(d.times.delta));
+}
+
+fn time_delta_displayed<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::RelTime(d.times.delta_displayed));
+}
+
+fn interface_id<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if let Some(id) = d.frame.interface_id {
+        emit(Value::Uint(id as u64));
+    }
+}
+
+fn encap_type<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.link_type != LinkType::PCAPNG_CUSTOM {
+        emit(Value::Int(d.frame.link_type.wtap_encap() as i64));
+    }
+}
+
+fn zero<'a>(_: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
+    emit(Value::Bool(false));
+}
+
+fn malformed<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if matches!(
+        d.expert.problem,
+        Some(crate::dissect::Problem::Malformed { .. })
+    ) {
+        emit(Value::Present);
+    }
+}
+
+fn expert_message<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    let mut buf = arrayvec::ArrayString::<256>::new();
+    match d.expert.problem {
+        Some(crate::dissect::Problem::Malformed { proto, reason }) => {
+            let _ = write!(buf, "Malformed Packet ({}): {reason}", proto.name());
+        }
+        Some(crate::dissect::Problem::CutBySnaplen { .. }) => {
+            let _ = buf.try_push_str("Packet size limited during capture");
+        }
+        None => return,
+    }
+    emit(Value::Str(buf.as_bytes()));
+}
+
+/// The `frame.*` fields (and tshark's `_ws.malformed` / `_ws.expert.message`).
+pub static FIELDS: &[FieldDef] = &[
+    FieldDef::new(
+        "frame.number",
+        "Frame Number",
+        FieldType::U32,
+        Proto::Frame,
+        number,
+    ),
+    FieldDef::new(
+        "frame.len",
+        "Frame Length",
+        FieldType::U32,
+        Proto::Frame,
+        len,
+    ),
+    FieldDef::new(
+        "frame.cap_len",
+        "Capture Length",
+        FieldType::U32,
+        Proto::Frame,
+        cap_len,
+    ),
+    FieldDef::new(
+        "frame.time",
+        "Arrival Time",
+        FieldType::AbsTime,
+        Proto::Frame,
+        time,
+    ),
+    FieldDef::new(
+        "frame.time_epoch",
+        "Epoch Time",
+        FieldType::RelTime,
+        Proto::Frame,
+        time_epoch,
+    ),
+    FieldDef::new(
+        "frame.time_relative",
+        "Time since reference or first frame",
+        FieldType::RelTime,
+        Proto::Frame,
+        time_relative,
+    ),
+    FieldDef::new(
+        "frame.time_delta",
+        "Time delta from previous captured frame",
+        FieldType::RelTime,
+        Proto::Frame,
+        time_delta,
+    ),
+    FieldDef::new(
+        "frame.time_delta_displayed",
+        "Time delta from previous displayed frame",
+        FieldType::RelTime,
+        Proto::Frame,
+        time_delta_displayed,
+    ),
+    FieldDef::new(
+        "frame.protocols",
+        "Protocols in frame",
+        FieldType::Str,
+        Proto::Frame,
+        protocols,
+    ),
+    FieldDef::new(
+        "frame.interface_id",
+        "Interface id",
+        FieldType::U32,
+        Proto::Frame,
+        interface_id,
+    ),
+    FieldDef::new(
+        "frame.encap_type",
+        "Encapsulation type",
+        FieldType::I32,
+        Proto::Frame,
+        encap_type,
+    ),
+    FieldDef::new(
+        "frame.marked",
+        "Frame is marked",
+        FieldType::Bool,
+        Proto::Frame,
+        zero,
+    ),
+    FieldDef::new(
+        "frame.ignored",
+        "Frame is ignored",
+        FieldType::Bool,
+        Proto::Frame,
+        zero,
+    ),
+    FieldDef::new(
+        "_ws.malformed",
+        "Malformed Packet",
+        FieldType::None,
+        Proto::Frame,
+        malformed,
+    ),
+    FieldDef::new(
+        "_ws.expert.message",
+        "Expert message",
+        FieldType::Str,
+        Proto::Frame,
+        expert_message,
+    ),
+];

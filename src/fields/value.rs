@@ -1,0 +1,368 @@
+//! Field values: what an extractor hands out, borrowed from the frame (or from a short-lived
+//! buffer of the extractor), never allocated per packet.
+
+use crate::capture::Timestamp;
+use std::fmt::{self, Write as _};
+
+/// Wireshark's field types (`FT_*`), as far as wiresift uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    /// FT_UINT8.
+    U8,
+    /// FT_UINT16.
+    U16,
+    /// FT_UINT24.
+    U24,
+    /// FT_UINT32.
+    U32,
+    /// FT_UINT64.
+    U64,
+    /// FT_INT32 (and smaller signed types).
+    I32,
+    /// FT_BOOLEAN.
+    Bool,
+    /// FT_IPv4.
+    Ipv4,
+    /// FT_IPv6.
+    Ipv6,
+    /// FT_ETHER.
+    Ether,
+    /// FT_BYTES.
+    Bytes,
+    /// FT_STRING / FT_STRINGZ.
+    Str,
+    /// FT_RELATIVE_TIME: seconds, shown with 9 decimals.
+    RelTime,
+    /// FT_ABSOLUTE_TIME.
+    AbsTime,
+    /// FT_FRAMENUM.
+    FrameNum,
+    /// FT_DOUBLE.
+    Double,
+    /// FT_NONE: a label or expert item; only its presence means something.
+    None,
+    /// FT_PROTOCOL: a whole protocol layer; its value is the layer's bytes.
+    Protocol,
+}
+
+impl FieldType {
+    /// tshark's name for the type, as `-G fields` and filter errors print it.
+    pub fn ws_name(self) -> &'static str {
+        match self {
+            FieldType::U8 => "Unsigned integer (8 bits)",
+            FieldType::U16 => "Unsigned integer (16 bits)",
+            FieldType::U24 => "Unsigned integer (24 bits)",
+            FieldType::U32 => "Unsigned integer (32 bits)",
+            FieldType::U64 => "Unsigned integer (64 bits)",
+            FieldType::I32 => "Signed integer (32 bits)",
+            FieldType::Bool => "Boolean",
+            FieldType::Ipv4 => "IPv4 address",
+            FieldType::Ipv6 => "IPv6 address",
+            FieldType::Ether => "Ethernet or other MAC address",
+            FieldType::Bytes => "Byte sequence",
+            FieldType::Str => "Character string",
+            FieldType::RelTime => "Time offset",
+            FieldType::AbsTime => "Date and time",
+            FieldType::FrameNum => "Frame number",
+            FieldType::Double => "Floating point (double-precision)",
+            FieldType::None => "Label",
+            FieldType::Protocol => "Protocol",
+        }
+    }
+
+    /// Short name (`FT_UINT16`) as `-G fields` prints it.
+    pub fn ft_name(self) -> &'static str {
+        match self {
+            FieldType::U8 => "FT_UINT8",
+            FieldType::U16 => "FT_UINT16",
+            FieldType::U24 => "FT_UINT24",
+            FieldType::U32 => "FT_UINT32",
+            FieldType::U64 => "FT_UINT64",
+            FieldType::I32 => "FT_INT32",
+            FieldType::Bool => "FT_BOOLEAN",
+            FieldType::Ipv4 => "FT_IPv4",
+            FieldType::Ipv6 => "FT_IPv6",
+            FieldType::Ether => "FT_ETHER",
+            FieldType::Bytes => "FT_BYTES",
+            FieldType::Str => "FT_STRING",
+            FieldType::RelTime => "FT_RELATIVE_TIME",
+            FieldType::AbsTime => "FT_ABSOLUTE_TIME",
+            FieldType::FrameNum => "FT_FRAMENUM",
+            FieldType::Double => "FT_DOUBLE",
+            FieldType::None => "FT_NONE",
+            FieldType::Protocol => "FT_PROTOCOL",
+        }
+    }
+
+    /// Largest value an unsigned integer field can hold, `None` for other types.
+    pub fn uint_max(self) -> Option<u64> {
+        match self {
+            FieldType::U8 => Some(0xff),
+            FieldType::U16 => Some(0xffff),
+            FieldType::U24 => Some(0xff_ffff),
+            FieldType::U32 | FieldType::FrameNum => Some(0xffff_ffff),
+            FieldType::U64 => Some(u64::MAX),
+            _ => None,
+        }
+    }
+
+    /// True for the integer types (signed or not), frame numbers and booleans.
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            FieldType::U8
+                | FieldType::U16
+                | FieldType::U24
+                | FieldType::U32
+                | FieldType::U64
+                | FieldType::I32
+                | FieldType::FrameNum
+                | FieldType::Bool
+        )
+    }
+
+    /// True for types whose value is a byte sequence that can be sliced and searched.
+    pub fn is_bytes_like(self) -> bool {
+        matches!(
+            self,
+            FieldType::Bytes
+                | FieldType::Protocol
+                | FieldType::Ether
+                | FieldType::Ipv4
+                | FieldType::Ipv6
+                | FieldType::Str
+        )
+    }
+}
+
+/// How an integer field is shown (`BASE_DEC`, `BASE_HEX`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// Decimal.
+    Dec,
+    /// `0x` and zero-padded hex, width from the field type.
+    Hex,
+    /// Hex in `-T fields`, "0x1003 (4099)" in the tree.
+    HexDec,
+}
+
+/// One value of one field occurrence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Unsigned integer (also booleans stored as 0/1 by extractors that prefer it).
+    Uint(u64),
+    /// Signed integer.
+    Int(i64),
+    /// Boolean.
+    Bool(bool),
+    /// IPv4 address.
+    Ipv4([u8; 4]),
+    /// IPv6 address.
+    Ipv6([u8; 16]),
+    /// MAC address.
+    Ether([u8; 6]),
+    /// Raw bytes (also protocol layers).
+    Bytes(&'a [u8]),
+    /// A string as it was on the wire: usually UTF-8, not guaranteed.
+    Str(&'a [u8]),
+    /// A duration in nanoseconds.
+    RelTime(i128),
+    /// A point in time.
+    AbsTime(Timestamp),
+    /// A floating point number.
+    Double(f64),
+    /// Presence only (FT_NONE).
+    Present,
+}
+
+impl Value<'_> {
+    /// The value as an unsigned integer, when it is one.
+    pub fn as_u64(&self) -> Option<u64> {
+        match *self {
+            Value::Uint(v) => Some(v),
+            Value::Bool(b) => Some(b as u64),
+            Value::Int(v) if v >= 0 => Some(v as u64),
+            _ => None,
+        }
+    }
+
+    /// The value's bytes, for slicing, `contains` and `len()`.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) | Value::Str(b) => Some(b),
+            Value::Ipv4(a) => Some(a),
+            Value::Ipv6(a) => Some(a),
+            Value::Ether(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// Writes bytes as colon-separated lowercase hex (`00:0c:29`), the way tshark prints FT_BYTES.
+pub fn write_hex_colon(out: &mut String, bytes: &[u8]) {
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        push_hex_byte(out, *b);
+    }
+}
+
+/// Appends one byte as two lowercase hex digits.
+pub fn push_hex_byte(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 15) as usize] as char);
+}
+
+/// Appends a MAC address as `00:0c:29:aa:bb:01`.
+pub fn write_mac(out: &mut String, mac: &[u8; 6]) {
+    write_hex_colon(out, mac);
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub fn write_ipv4(out: &mut String, a: &[u8; 4]) {
+    let mut buf = itoa::Buffer::new();
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(buf.format(*b));
+    }
+}
+
+/// Appends an IPv6 address in RFC 5952 form (as Wireshark prints it).
+pub fn write_ipv6(out: &mut String, a: &[u8; 16]) {
+    let addr = std::net::Ipv6Addr::from(*a);
+    // Wireshark prints IPv4-mapped and -compatible addresses in the plain RFC 5952 form too;
+    // std's Display does the same for the cases we meet.
+    let _ = write!(out, "{addr}");
+}
+
+/// Appends a duration in seconds with 9 decimals (`0.004000000`, `-1.500000000`).
+pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
+    if nanos < 0 {
+        out.push('-');
+    }
+    let n = nanos.unsigned_abs();
+    let secs = n / 1_000_000_000;
+    let frac = (n % 1_000_000_000) as u32;
+    let mut buf = itoa::Buffer::new();
+    out.push_str(buf.format(secs));
+    if digits > 0 {
+        out.push('.');
+        let scaled = frac / 10u32.pow(9 - digits.min(9) as u32);
+        let s = buf.format(scaled);
+        for _ in s.len()..digits {
+            out.push('0');
+        }
+        out.push_str(s);
+    }
+}
+
+/// Appends a string from the wire, escaping what is not printable UTF-8 the way tshark's text
+/// output does (`\t`, `\n`, `\xNN`), so no terminal escape sequence can reach the screen.
+pub fn write_escaped_str(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+}
+
+/// A formatter for a value in a given field's type and base, used by `-T fields` and the tree.
+pub struct Shown<'v, 'a> {
+    /// The value.
+    pub value: &'v Value<'a>,
+    /// Its field type (decides hex width).
+    pub ftype: FieldType,
+    /// Its display base.
+    pub base: Base,
+}
+
+impl fmt::Display for Shown<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        write_value(&mut s, self.value, self.ftype, self.base);
+        f.write_str(&s)
+    }
+}
+
+/// Appends a value the way tshark's `-T fields` prints it.
+pub fn write_value(out: &mut String, value: &Value<'_>, ftype: FieldType, base: Base) {
+    match *value {
+        Value::Uint(v) => match base {
+            Base::Dec => out.push_str(itoa::Buffer::new().format(v)),
+            Base::Hex | Base::HexDec => write_hex_int(out, v, ftype),
+        },
+        Value::Int(v) => out.push_str(itoa::Buffer::new().format(v)),
+        Value::Bool(b) => out.push(if b { '1' } else { '0' }),
+        Value::Ipv4(a) => write_ipv4(out, &a),
+        Value::Ipv6(a) => write_ipv6(out, &a),
+        Value::Ether(m) => write_mac(out, &m),
+        Value::Bytes(b) => write_hex_colon(out, b),
+        Value::Str(s) => write_escaped_str(out, s),
+        Value::RelTime(n) => write_rel_time(out, n, 9),
+        Value::AbsTime(t) => write_rel_time(out, t.as_nanos(), 9),
+        Value::Double(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Present => out.push('1'),
+    }
+}
+
+/// Appends `0x` and the value in hex, zero-padded to the width of the field type.
+pub fn write_hex_int(out: &mut String, v: u64, ftype: FieldType) {
+    let width = match ftype {
+        FieldType::U8 => 2,
+        FieldType::U16 => 4,
+        FieldType::U24 => 6,
+        FieldType::U32 => 8,
+        _ => 1,
+    };
+    let _ = write!(out, "0x{v:0width$x}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_time_has_requested_digits() {
+        let mut s = String::new();
+        write_rel_time(&mut s, 4_000_000, 9);
+        assert_eq!(s, "0.004000000");
+        s.clear();
+        write_rel_time(&mut s, 1_500_000_000, 6);
+        assert_eq!(s, "1.500000");
+        s.clear();
+        write_rel_time(&mut s, -1_000, 9);
+        assert_eq!(s, "-0.000001000");
+    }
+
+    #[test]
+    fn hex_width_follows_type() {
+        let mut s = String::new();
+        write_value(&mut s, &Value::Uint(0x800), FieldType::U16, Base::Hex);
+        assert_eq!(s, "0x0800");
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut s = String::new();
+        write_escaped_str(&mut s, b"a\tb\x1b[31m\xff");
+        assert_eq!(s, "a\\tb\\x1b[31m\\xff");
+    }
+}

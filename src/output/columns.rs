@@ -1,0 +1,271 @@
+//! The summary columns (Source, Destination, Protocol, Info) of a frame, computed from its
+//! layers the way tshark fills them: lower layers first, each higher layer overwriting what it
+//! knows better. The columns are also fields (`_ws.col.Info`, ...), so `-T fields` and the
+//! filter can use them.
+
+use crate::capture::LinkType;
+use crate::dissect::{
+    Dissection, Layer, Problem, Proto, View, arp, icmp, icmpv6, ipv4, tcp, tftp, udp,
+};
+use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
+use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
+
+/// Reusable buffers for one frame's columns (cleared, not reallocated, per frame).
+#[derive(Debug, Default, Clone)]
+pub struct Columns {
+    /// Protocol column.
+    pub protocol: &'static str,
+    /// Source column.
+    pub src: String,
+    /// Destination column.
+    pub dst: String,
+    /// Info column.
+    pub info: String,
+}
+
+/// How addresses are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolve {
+    /// MAC addresses with vendor names (`VMware_aa:bb:01`).
+    pub mac: bool,
+}
+
+impl Columns {
+    /// Fills the columns for `d`.
+    pub fn fill(&mut self, d: &Dissection<'_>, resolve: Resolve) {
+        self.protocol = "";
+        self.src.clear();
+        self.dst.clear();
+        self.info.clear();
+        let mut addresses_fixed = false;
+        for layer in d.layers.iter() {
+            if !self.apply(layer, d, resolve, &mut addresses_fixed) {
+                break;
+            }
+        }
+        match d.expert.problem {
+            Some(Problem::CutBySnaplen { .. }) => {
+                self.info.push_str("[Packet size limited during capture]")
+            }
+            Some(Problem::Malformed { .. }) => self.info.push_str("[Malformed Packet]"),
+            None => {}
+        }
+    }
+
+    /// Applies one layer; false when the layers after it must not touch the columns (the
+    /// packet quoted inside an ICMP error).
+    fn apply(
+        &mut self,
+        layer: &Layer<'_>,
+        d: &Dissection<'_>,
+        resolve: Resolve,
+        fixed: &mut bool,
+    ) -> bool {
+        match &layer.view {
+            View::Frame if d.frame.link_type == LinkType::PCAPNG_CUSTOM => {
+                self.protocol = "PCAPNG";
+                custom_block_info(d.frame.data, &mut self.info);
+            }
+            View::Eth(e) => {
+                self.protocol = "Ethernet";
+                self.set_macs(Some(e.src()), Some(e.dst()), resolve);
+            }
+            View::Link(l) => {
+                self.protocol = if layer.proto == Proto::Null {
+                    "NULL"
+                } else {
+                    "SLL"
+                };
+                self.set_macs(l.src_mac(), None, resolve);
+            }
+            View::Vlan(_) => self.protocol = "802.1Q",
+            View::Llc(_) => self.protocol = "LLC",
+            View::Arp(a) => {
+                self.protocol = "ARP";
+                self.info.clear();
+                arp::info(a, &mut self.info);
+            }
+            View::Ipv4(ip) if !*fixed => {
+                *fixed = true;
+                self.protocol = "IPv4";
+                self.src.clear();
+                self.dst.clear();
+                write_ipv4(&mut self.src, &ip.src());
+                write_ipv4(&mut self.dst, &ip.dst());
+                if ip.is_fragment() {
+                    self.info.clear();
+                    ipv4::fragment_info(ip, &mut self.info);
+                }
+            }
+            View::Ipv6(ip) if !*fixed => {
+                *fixed = true;
+                self.protocol = "IPv6";
+                self.src.clear();
+                self.dst.clear();
+                write_ipv6(&mut self.src, &ip.src());
+                write_ipv6(&mut self.dst, &ip.dst());
+            }
+            View::Ipv6Ext(e)
+                if layer.proto == Proto::Ipv6Frag && (e.frag_offset() != 0 || e.more()) =>
+            {
+                use std::fmt::Write as _;
+                self.info.clear();
+                let _ = write!(
+                    self.info,
+                    "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                    e.frag_offset() as u32 * 8,
+                    if e.more() { 'y' } else { 'n' },
+                    e.ident(),
+                    e.nxt()
+                );
+            }
+            View::Icmp(m) => {
+                self.protocol = "ICMP";
+                self.info.clear();
+                let ttl = d.layers.iter().find_map(|l| {
+                    if let View::Ipv4(ip) = &l.view {
+                        Some(ip.ttl())
+                    } else {
+                        None
+                    }
+                });
+                let req = d.generated.echo.and_then(|e| e.request_in);
+                icmp::info(m, ttl, req, &mut self.info);
+                return !m.is_error();
+            }
+            View::Icmpv6(m) => {
+                self.protocol = "ICMPv6";
+                self.info.clear();
+                let hlim = d.layers.iter().find_map(|l| {
+                    if let View::Ipv6(ip) = &l.view {
+                        Some(ip.hlim())
+                    } else {
+                        None
+                    }
+                });
+                let req = d.generated.echo.and_then(|e| e.request_in);
+                icmpv6::info(m, hlim, req, &mut self.info);
+                return !matches!(m.kind(), 1..=4);
+            }
+            View::Tcp(t) => {
+                self.protocol = "TCP";
+                self.info.clear();
+                if let Some(g) = &d.generated.tcp {
+                    g.write_info_prefix(&mut self.info);
+                }
+                tcp::info(t, d, &mut self.info);
+            }
+            View::Udp(u) => {
+                self.protocol = "UDP";
+                self.info.clear();
+                udp::info(u, &mut self.info);
+            }
+            View::Tftp(t) => {
+                self.protocol = "TFTP";
+                self.info.clear();
+                let blksize = d
+                    .generated
+                    .tftp
+                    .as_ref()
+                    .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
+                tftp::info(t, blksize, &mut self.info);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, resolve: Resolve) {
+        self.src.clear();
+        self.dst.clear();
+        let write = |out: &mut String, mac: [u8; 6]| {
+            if resolve.mac {
+                crate::resolve::write_resolved_mac(out, mac);
+            } else {
+                write_mac(out, &mac);
+            }
+        };
+        if let Some(m) = src {
+            write(&mut self.src, m);
+        }
+        if let Some(m) = dst {
+            write(&mut self.dst, m);
+        }
+    }
+}
+
+fn custom_block_info(data: &[u8], out: &mut String) {
+    use std::fmt::Write as _;
+    let pen = data
+        .get(..4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let _ = write!(out, "Custom Block: PEN = {pen}");
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Columns> = std::cell::RefCell::new(Columns::default());
+}
+
+fn with_columns<'a>(d: &Dissection<'a>, emit: &mut Emit<'_>, pick: fn(&Columns) -> &str) {
+    SCRATCH.with(|c| {
+        let mut c = c.borrow_mut();
+        c.fill(d, Resolve { mac: true });
+        emit(Value::Str(pick(&c).as_bytes()));
+    });
+}
+
+fn col_protocol<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    with_columns(d, emit, |c| c.protocol);
+}
+fn col_info<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    with_columns(d, emit, |c| &c.info);
+}
+fn col_src<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    with_columns(d, emit, |c| &c.src);
+}
+fn col_dst<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    with_columns(d, emit, |c| &c.dst);
+}
+
+const COLUMNS: Needs = Needs {
+    tcp: true,
+    tftp: true,
+    echo: true,
+    columns: true,
+};
+
+/// The `_ws.col.*` fields.
+pub static FIELDS: &[FieldDef] = &[
+    FieldDef::new(
+        "_ws.col.Protocol",
+        "Protocol",
+        FieldType::Str,
+        Proto::Frame,
+        col_protocol,
+    )
+    .generated(COLUMNS),
+    FieldDef::new(
+        "_ws.col.Info",
+        "Info",
+        FieldType::Str,
+        Proto::Frame,
+        col_info,
+    )
+    .generated(COLUMNS),
+    FieldDef::new(
+        "_ws.col.Source",
+        "Source",
+        FieldType::Str,
+        Proto::Frame,
+        col_src,
+    )
+    .generated(COLUMNS),
+    FieldDef::new(
+        "_ws.col.Destination",
+        "Destination",
+        FieldType::Str,
+        Proto::Frame,
+        col_dst,
+    )
+    .generated(COLUMNS),
+];

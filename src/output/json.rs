@@ -1,0 +1,187 @@
+//! `-T json` (one array) and `-T jsonl` (one object per line).
+//!
+//! Shape: `{"layers": {"frame": {...}, "eth": {...}, "ip": {...}, "ip#2": {...}}}`. Layers
+//! are keyed by protocol name in order; a protocol seen again in the same frame (the IP header
+//! quoted in an ICMP error) gets `#2`, `#3`, as the filter's layer operator counts them. Inside
+//! a layer, fields are keyed by their registry name; a field with one value is a scalar, with
+//! several an array. Values are typed: integers and times (seconds) are JSON numbers, booleans
+//! are booleans, addresses, byte strings (`aa:bb`) and absolute times (RFC 3339) are strings.
+//! Strings from the wire are escaped so the document is always valid UTF-8 JSON.
+
+use super::Sink;
+use crate::dissect::{Dissection, Proto};
+use crate::fields::value::{write_hex_colon, write_ipv4, write_ipv6, write_mac, write_rel_time};
+use crate::fields::{FieldType, Value, registry};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// JSON output style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonStyle {
+    /// One array holding every packet.
+    Array,
+    /// One object per line (JSON Lines).
+    Lines,
+}
+
+/// Writes each frame as a JSON object.
+pub struct JsonSink<W: Write> {
+    out: W,
+    style: JsonStyle,
+    first: bool,
+    buf: String,
+    vals: String,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// A JSON writer.
+    pub fn new(out: W, style: JsonStyle) -> Self {
+        JsonSink {
+            out,
+            style,
+            first: true,
+            buf: String::new(),
+            vals: String::new(),
+        }
+    }
+}
+
+/// Appends `s` (bytes from the wire) as a JSON string literal.
+pub fn write_json_str(out: &mut String, s: &[u8]) {
+    out.push('"');
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\\\x{b:02x}");
+        }
+    }
+    out.push('"');
+}
+
+/// Appends one value as typed JSON.
+pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
+    let mut quoted = |f: &dyn Fn(&mut String)| {
+        out.push('"');
+        f(out);
+        out.push('"');
+    };
+    match v {
+        Value::Uint(n) if ftype == FieldType::Bool => {
+            out.push_str(if *n != 0 { "true" } else { "false" })
+        }
+        Value::Uint(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        Value::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Present => out.push_str("true"),
+        Value::Ipv4(a) => quoted(&|o| write_ipv4(o, a)),
+        Value::Ipv6(a) => quoted(&|o| write_ipv6(o, a)),
+        Value::Ether(m) => quoted(&|o| write_mac(o, m)),
+        Value::Bytes(b) => quoted(&|o| write_hex_colon(o, b)),
+        Value::Str(s) => write_json_str(out, s),
+        Value::RelTime(ns) => write_rel_time(out, *ns, 9),
+        Value::AbsTime(t) => quoted(&|o| super::time::write_rfc3339(o, *t)),
+        Value::Double(d) if d.is_finite() => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Double(_) => out.push_str("null"),
+    }
+}
+
+/// Appends the JSON object of one frame (no trailing newline).
+pub fn write_packet(out: &mut String, vals: &mut String, d: &Dissection<'_>) {
+    let reg = registry();
+    out.push_str("{\"layers\":{");
+    let mut seen: arrayvec::ArrayVec<(Proto, u32), 32> = arrayvec::ArrayVec::new();
+    for (i, layer) in d.layers.iter().enumerate() {
+        let nth = match seen.iter_mut().find(|(p, _)| *p == layer.proto) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                let _ = seen.try_push((layer.proto, 1));
+                1
+            }
+        };
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(layer.proto.name());
+        if nth > 1 {
+            let _ = write!(out, "#{nth}");
+        }
+        out.push_str("\":{");
+        let mut first_field = true;
+        for (_, def) in reg.of_proto(layer.proto) {
+            if def.needs.columns {
+                continue;
+            }
+            vals.clear();
+            let mut n = 0;
+            (def.extract)(layer, d, &mut |v| {
+                if n > 0 {
+                    vals.push(',');
+                }
+                write_json_value(vals, &v, def.ftype);
+                n += 1;
+            });
+            if n == 0 {
+                continue;
+            }
+            if !first_field {
+                out.push(',');
+            }
+            first_field = false;
+            out.push('"');
+            out.push_str(def.name);
+            out.push_str("\":");
+            if n > 1 {
+                out.push('[');
+                out.push_str(vals);
+                out.push(']');
+            } else {
+                out.push_str(vals);
+            }
+        }
+        out.push('}');
+    }
+    out.push_str("}}");
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
+        self.buf.clear();
+        match self.style {
+            JsonStyle::Array if self.first => self.buf.push_str("[\n  "),
+            JsonStyle::Array => self.buf.push_str(",\n  "),
+            JsonStyle::Lines => {}
+        }
+        self.first = false;
+        write_packet(&mut self.buf, &mut self.vals, d);
+        if self.style == JsonStyle::Lines {
+            self.buf.push('\n');
+        }
+        self.out.write_all(self.buf.as_bytes())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.style == JsonStyle::Array {
+            self.out
+                .write_all(if self.first { b"[\n]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,99 @@
+//! Output formats. Every format is a [`Sink`] that receives dissected frames in order and
+//! writes to a buffered writer; all of them read values through the field registry.
+
+pub mod columns;
+pub mod fields;
+pub mod hexdump;
+pub mod json;
+pub mod summary;
+pub mod time;
+pub mod tree;
+
+use crate::dissect::Dissection;
+use std::io;
+
+pub use columns::{Columns, Resolve};
+
+/// tshark's `-t` time formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeFormat {
+    /// Seconds since the first frame (`r`, the default).
+    #[default]
+    Relative,
+    /// Time of day (`a`; printed in UTC).
+    Absolute,
+    /// Date and time of day (`ad`; printed in UTC).
+    AbsoluteDate,
+    /// Seconds since the epoch (`e`).
+    Epoch,
+    /// Since the previous captured frame (`d`).
+    Delta,
+    /// Since the previous displayed frame (`dd`).
+    DeltaDisplayed,
+    /// UTC time of day (`u`).
+    Utc,
+    /// UTC date and time (`ud`).
+    UtcDate,
+}
+
+impl TimeFormat {
+    /// Parses tshark's `-t` argument.
+    pub fn parse(s: &str) -> Option<TimeFormat> {
+        Some(match s {
+            "r" => TimeFormat::Relative,
+            "a" => TimeFormat::Absolute,
+            "ad" => TimeFormat::AbsoluteDate,
+            "e" => TimeFormat::Epoch,
+            "d" => TimeFormat::Delta,
+            "dd" => TimeFormat::DeltaDisplayed,
+            "u" => TimeFormat::Utc,
+            "ud" => TimeFormat::UtcDate,
+            _ => return None,
+        })
+    }
+}
+
+/// Settings every format shares.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputOptions {
+    /// Name resolution.
+    pub resolve: Resolve,
+    /// Time column format.
+    pub time: TimeFormat,
+}
+
+/// Receives frames that passed the display filter.
+pub trait Sink {
+    /// Called once per displayed frame, in order.
+    fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()>;
+    /// Called once at the end (closing brackets, flushing).
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Several sinks fed with the same frames (`-V -x`, `-P -x`).
+pub struct Tee(pub Vec<Box<dyn Sink>>);
+
+impl Sink for Tee {
+    fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.packet(d))
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.finish())
+    }
+}
+
+/// Writes the time column of a frame into `out`.
+pub fn write_time_column(out: &mut String, d: &Dissection<'_>, format: TimeFormat) {
+    use crate::fields::value::write_rel_time;
+    let digits = d.frame.precision.digits();
+    match format {
+        TimeFormat::Relative => write_rel_time(out, d.times.relative, digits),
+        TimeFormat::Delta => write_rel_time(out, d.times.delta, digits),
+        TimeFormat::DeltaDisplayed => write_rel_time(out, d.times.delta_displayed, digits),
+        TimeFormat::Epoch => write_rel_time(out, d.frame.ts.as_nanos(), digits),
+        TimeFormat::Absolute | TimeFormat::Utc => time::write_time_of_day(out, d.frame.ts, digits),
+        TimeFormat::AbsoluteDate | TimeFormat::UtcDate => {
+            time::write_date_time(out, d.frame.ts, digits)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Time formatting without allocation or a time-zone database: UTC calendar arithmetic
+//! (Howard Hinnant's `civil_from_days`). tshark's local-time formats (`-t a`, `-t ad`) are
+//! printed in UTC; the README says so.
+
+use crate::capture::Timestamp;
+use std::fmt::Write as _;
+
+/// A UTC calendar date and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    /// Year.
+    pub year: i64,
+    /// Month, 1..=12.
+    pub month: u32,
+    /// Day of month, 1..=31.
+    pub day: u32,
+    /// Hour.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second.
+    pub second: u32,
+}
+
+/// Splits a timestamp into its UTC calendar fields.
+pub fn civil(ts: Timestamp) -> Civil {
+    let days = ts.secs.div_euclid(86_400);
+    let rem = ts.secs.rem_euclid(86_400) as u32;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        hour: rem / 3600,
+        minute: rem / 60 % 60,
+        second: rem % 60,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn frac(out: &mut String, nanos: u32, digits: usize) {
+    if digits > 0 {
+        let scaled = nanos / 10u32.pow(9 - digits.min(9) as u32);
+        let _ = write!(out, ".{scaled:0digits$}");
+    }
+}
+
+/// `2023-11-14 22:13:20.001000` (tshark `-t ad`/`-t ud`).
+pub fn write_date_time(out: &mut String, ts: Timestamp, digits: usize) {
+    let c = civil(ts);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    );
+    frac(out, ts.nanos, digits);
+}
+
+/// `22:13:20.001000` (tshark `-t a`/`-t u`).
+pub fn write_time_of_day(out: &mut String, ts: Timestamp, digits: usize) {
+    let c = civil(ts);
+    let _ = write!(out, "{:02}:{:02}:{:02}", c.hour, c.minute, c.second);
+    frac(out, ts.nanos, digits);
+}
+
+/// `Nov 14, 2023 22:13:20.005000000 UTC` (tshark's `frame.time` text).
+pub fn write_frame_time(out: &mut String, ts: Timestamp) {
+    let c = civil(ts);
+    let month = MONTHS[(c.month as usize - 1).min(11)];
+    let _ = write!(
+        out,
+        "{month} {:2}, {} {:02}:{:02}:{:02}",
+        c.day, c.year, c.hour, c.minute, c.second
+    );
+    frac(out, ts.nanos, 9);
+    out.push_str(" UTC");
+}
+
+/// `2023-11-14T22:13:20.005000000Z` (JSON).
+pub fn write_rfc3339(out: &mut String, ts: Timestamp) {
+    let c = civil(ts);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    );
+    frac(out, ts.nanos, 9);
+    out.push('Z');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        let ts = Timestamp {
+            secs: 1_700_000_000,
+            nanos: 5_000_000,
+        };
+        let mut s = String::new();
+        write_frame_time(&mut s, ts);
+        assert_eq!(s, "Nov 14, 2023 22:13:20.005000000 UTC");
+        s.clear();
+        write_date_time(&mut s, ts, 6);
+        assert_eq!(s, "2023-11-14 22:13:20.005000");
+        assert_eq!(civil(Timestamp { secs: 0, nanos: 0 }).year, 1970);
+        assert_eq!(civil(Timestamp { secs: -1, nanos: 0 }).day, 31);
+    }
+}

@@ -1,0 +1,93 @@
+//! ICMP and ICMPv6 echo matching: links a reply to its request (`icmp.resp_to`, the
+//! `(request in N)` of the Info column).
+
+use crate::dissect::{Dissection, IpAddr, Proto, View};
+use std::collections::HashMap;
+
+/// Most unanswered requests remembered. A ping sweep of a /16 fits; past that the table is
+/// cleared (answers to forgotten requests then show no link), which keeps a flood of
+/// requests from growing memory without bound.
+pub const MAX_PENDING_ECHOES: usize = 65_536;
+
+/// The link between an echo request and its reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EchoLink {
+    /// On a reply: the request's frame.
+    pub request_in: Option<u32>,
+    /// On a request: the reply's frame (only known in a second pass; single pass leaves it).
+    pub response_in: Option<u32>,
+    /// On a reply: time since the request, in nanoseconds.
+    pub response_time_ns: Option<i128>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct EchoKey {
+    requester: IpAddr,
+    responder: IpAddr,
+    id: u16,
+    seq: u16,
+    v6: bool,
+}
+
+/// Remembers requests until their reply.
+#[derive(Default)]
+pub struct EchoTracker {
+    pending: HashMap<EchoKey, (u32, i128)>,
+}
+
+impl EchoTracker {
+    /// Records a request or links a reply.
+    pub fn observe(&mut self, d: &mut Dissection<'_>) {
+        let Some((src, dst)) = d.ip_endpoints() else {
+            return;
+        };
+        let Some((v6, request, id, seq)) = echo_of(d) else {
+            return;
+        };
+        let now = d.frame.ts.as_nanos();
+        if request {
+            if self.pending.len() >= MAX_PENDING_ECHOES {
+                self.pending.clear();
+            }
+            let key = EchoKey {
+                requester: src,
+                responder: dst,
+                id,
+                seq,
+                v6,
+            };
+            self.pending.insert(key, (d.number, now));
+        } else {
+            let key = EchoKey {
+                requester: dst,
+                responder: src,
+                id,
+                seq,
+                v6,
+            };
+            if let Some(&(frame, t)) = self.pending.get(&key) {
+                d.generated.echo = Some(EchoLink {
+                    request_in: Some(frame),
+                    response_in: None,
+                    response_time_ns: Some(now - t),
+                });
+            }
+        }
+    }
+}
+
+fn echo_of(d: &Dissection<'_>) -> Option<(bool, bool, u16, u16)> {
+    let layer = d
+        .layers
+        .iter()
+        .find(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))?;
+    match &layer.view {
+        View::Icmp(i) if matches!(i.kind(), 0 | 8) => {
+            Some((false, i.kind() == 8, i.ident()?, i.seq()?))
+        }
+        View::Icmpv6(i) if matches!(i.kind(), 128 | 129) => {
+            Some((true, i.kind() == 128, i.echo_id()?, i.echo_seq()?))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,77 @@
+//! Stateful trackers: what needs memory across frames.
+//!
+//! Each tracker sees every frame in file order (whether or not the display filter keeps it),
+//! fills the frame's [`crate::dissect::Generated`] values, and keeps bounded state: every
+//! table has a named limit and an eviction rule.
+
+pub mod echo;
+pub mod tcp;
+pub mod tftp;
+
+use crate::dissect::{Dissection, IpAddr};
+
+/// A conversation key in canonical order: the lower (address, port) first, so both
+/// directions of a conversation map to the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    /// Lower endpoint.
+    pub a: (IpAddr, u16),
+    /// Higher endpoint.
+    pub b: (IpAddr, u16),
+}
+
+impl FlowKey {
+    /// The key for `src:sport -> dst:dport`, and whether that direction is a→b.
+    pub fn new(src: IpAddr, sport: u16, dst: IpAddr, dport: u16) -> (FlowKey, bool) {
+        let s = (src, sport);
+        let d = (dst, dport);
+        if s <= d {
+            (FlowKey { a: s, b: d }, true)
+        } else {
+            (FlowKey { a: d, b: s }, false)
+        }
+    }
+}
+
+/// All trackers, run in a fixed order on each frame.
+#[derive(Default)]
+pub struct Trackers {
+    /// TCP streams.
+    pub tcp: Option<tcp::TcpTracker>,
+    /// TFTP transfers.
+    pub tftp: Option<tftp::TftpTracker>,
+    /// ICMP / ICMPv6 echo matching.
+    pub echo: Option<echo::EchoTracker>,
+}
+
+impl Trackers {
+    /// Trackers for the given needs.
+    pub fn new(needs: crate::fields::Needs) -> Trackers {
+        Trackers {
+            tcp: needs.tcp.then(tcp::TcpTracker::default),
+            tftp: needs.tftp.then(tftp::TftpTracker::default),
+            echo: needs.echo.then(echo::EchoTracker::default),
+        }
+    }
+
+    /// Lets every enabled tracker see the frame and fill its generated values.
+    pub fn observe(&mut self, d: &mut Dissection<'_>) {
+        if let Some(t) = &mut self.tcp {
+            t.observe(d);
+        }
+        if let Some(t) = &mut self.tftp {
+            t.observe(d);
+        }
+        if let Some(t) = &mut self.echo {
+            t.observe(d);
+        }
+    }
+
+    /// The lookup the UDP dissector uses to recognise TFTP on ephemeral ports.
+    pub fn tftp_lookup(&self) -> &dyn crate::dissect::TftpLookup {
+        match &self.tftp {
+            Some(t) => t,
+            None => &crate::dissect::NoTftp,
+        }
+    }
+}
