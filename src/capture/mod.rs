@@ -113,6 +113,17 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// "No timestamp" (a pcapng Simple Packet Block has none).
+    pub const NONE: Timestamp = Timestamp {
+        secs: i64::MIN,
+        nanos: 0,
+    };
+
+    /// True for [`Timestamp::NONE`].
+    pub fn is_none(self) -> bool {
+        self == Timestamp::NONE
+    }
+
     /// Builds a timestamp from a count of nanoseconds since the epoch.
     pub fn from_nanos(total: i128) -> Timestamp {
         let secs = total.div_euclid(1_000_000_000);

@@ -403,8 +403,10 @@ fn simple_packet(body: &[u8], section: &Section) -> Result<PacketMeta, String> {
     let space = body.len().saturating_sub(SIMPLE_PACKET_FIXED_LEN);
     let caplen = simple_packet_caplen(orig_len, info.snaplen, space);
     let start = BLOCK_HEADER_LEN + SIMPLE_PACKET_FIXED_LEN;
+    let _ = resolution;
     Ok(PacketMeta {
-        ts: resolution.to_timestamp(0),
+        // An SPB carries no timestamp; tshark leaves the time column blank.
+        ts: crate::capture::Timestamp::NONE,
         orig_len,
         link_type: info.link_type,
         interface_id: Some(0),
@@ -680,7 +682,7 @@ mod tests {
                 (
                     Some(0),
                     eth,
-                    Timestamp::default(),
+                    Timestamp::NONE,
                     micro,
                     8,
                     b"abcdefgh".to_vec()

@@ -222,7 +222,9 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
 pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
     use crate::dissect::Proto as P;
     match proto {
-        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null => Depth::Link,
+        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null | P::Raw => {
+            Depth::Link
+        }
         P::Arp | P::Ip | P::Ipv6 => Depth::Network,
         P::Ipv6HopOpts
         | P::Ipv6Routing

@@ -126,13 +126,18 @@ pub fn run_capture(
         }
         stats.read += 1;
         let now = frame.ts;
-        let first = *first_ts.get_or_insert(now);
-        let times = FrameTimes {
-            relative: now.nanos_since(first),
-            delta: prev_ts.map_or(0, |p| now.nanos_since(p)),
-            delta_displayed: prev_displayed.map_or(0, |p| now.nanos_since(p)),
+        let times = if now.is_none() {
+            FrameTimes::default()
+        } else {
+            let first = *first_ts.get_or_insert(now);
+            let times = FrameTimes {
+                relative: now.nanos_since(first),
+                delta: prev_ts.map_or(0, |p| now.nanos_since(p)),
+                delta_displayed: prev_displayed.map_or(0, |p| now.nanos_since(p)),
+            };
+            prev_ts = Some(now);
+            times
         };
-        prev_ts = Some(now);
         let mut d = dissect::dissect(
             stats.read as u32,
             frame,
@@ -143,7 +148,9 @@ pub fn run_capture(
         trackers.observe(&mut d);
         if cfg.filter.matches(&d) {
             stats.displayed += 1;
-            prev_displayed = Some(now);
+            if !now.is_none() {
+                prev_displayed = Some(now);
+            }
             sink.packet(&d)?;
         }
     }

@@ -108,7 +108,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         Some(arp) => {
             w.push(Proto::Arp, offset, data, View::Arp(arp));
         }
-        None => w.short(Proto::Arp),
+        None => w.short(Proto::Arp, offset, data),
     }
 }
 

@@ -116,7 +116,7 @@ impl Llc<'_> {
 /// Dissects an Ethernet frame starting at `offset` (always 0 for link type 1).
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let Some(eth) = Ethernet::new_checked(data) else {
-        w.short(Proto::Eth);
+        w.short(Proto::Eth, offset, data);
         return;
     };
     w.push(Proto::Eth, offset, data, View::Eth(eth));
@@ -133,7 +133,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
 /// Dissects an 802.2 LLC header (an 802.3 length frame's payload).
 pub fn dissect_llc<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     if data.len() < 3 {
-        w.short(Proto::Llc);
+        w.short(Proto::Llc, offset, data);
         return;
     }
     let snap = byte(data, 0) == 0xaa && byte(data, 1) == 0xaa && data.len() >= 8;
@@ -157,11 +157,11 @@ pub fn dissect_vlan<'a>(w: &mut Walker<'a, '_>, tpid: u16, offset: usize, data: 
             .count();
     if tags >= MAX_VLAN_TAGS {
         w.d.expert.limit_hit = Some("more than MAX_VLAN_TAGS (8) VLAN tags");
-        w.malformed(Proto::Vlan, "too many VLAN tags");
+        w.malformed(Proto::Vlan, offset, data, "too many VLAN tags");
         return;
     }
     let Some(tag) = data.get(..VLAN_TAG_LEN) else {
-        w.short(Proto::Vlan);
+        w.short(Proto::Vlan, offset, data);
         return;
     };
     let proto = if tpid == 0x88a8 {

@@ -80,7 +80,7 @@ pub fn internet_checksum(data: &[u8], initial: u32) -> u16 {
 /// Dissects an ICMP message.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     if data.len() < MIN_LEN {
-        return w.short(Proto::Icmp);
+        return w.short(Proto::Icmp, offset, data);
     }
     let cut = (w.d.frame.data.len() as u64) < w.d.frame.orig_len as u64;
     let checksum_ok = (!cut).then(|| internet_checksum(data, 0) == 0);
@@ -92,7 +92,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         return;
     }
     let Some(rest) = data.get(HEADER_LEN..) else {
-        return w.short(Proto::Icmp);
+        return w.short(Proto::Icmp, offset, data);
     };
     if icmp.is_error() && !rest.is_empty() && !quoted_already(w) {
         ipv4::dissect(w, offset + HEADER_LEN, rest);

@@ -47,7 +47,7 @@ impl<'a> Icmpv6<'a> {
     }
     /// Target address of a neighbour solicitation or advertisement.
     pub fn nd_target(&self) -> Option<[u8; 16]> {
-        (matches!(self.kind(), 135 | 136 | 137) && self.buf.len() >= 24).then(|| array(self.buf, 8))
+        (matches!(self.kind(), 135..=137) && self.buf.len() >= 24).then(|| array(self.buf, 8))
     }
     /// Neighbour advertisement flags (router, solicited, override).
     pub fn na_flags(&self) -> Option<(bool, bool, bool)> {
@@ -95,7 +95,7 @@ impl<'a> Icmpv6<'a> {
 /// Dissects an ICMPv6 message; the enclosing IPv6 header supplies the pseudo-header.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     if data.len() < MIN_LEN {
-        return w.short(Proto::Icmpv6);
+        return w.short(Proto::Icmpv6, offset, data);
     }
     let cut = (w.d.frame.data.len() as u64) < w.d.frame.orig_len as u64;
     let checksum_ok = if cut { None } else { verify(w, data) };
@@ -107,7 +107,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         return;
     }
     let Some(rest) = data.get(HEADER_LEN..) else {
-        return w.short(Proto::Icmpv6);
+        return w.short(Proto::Icmpv6, offset, data);
     };
     let quoted =
         w.d.layers

@@ -116,8 +116,17 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     }
     let ip = match Ipv4::new_checked(data) {
         Ok(ip) => ip,
-        Err("short") => return w.short(Proto::Ip),
-        Err(reason) => return w.malformed(Proto::Ip, reason),
+        Err("short") => return w.short(Proto::Ip, offset, data),
+        Err(_) => {
+            // tshark notes "Bogus IP header length" and stops, without calling it malformed.
+            let ihl = (data[0] & 0x0f) * 4;
+            return w.stub(
+                Proto::Ip,
+                offset,
+                data,
+                super::StubNote::BogusIpHeaderLength(ihl),
+            );
+        }
     };
     let end = (ip.total_len() as usize).clamp(ip.hdr_len(), data.len());
     let bytes = &data[..end];
@@ -125,7 +134,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         return;
     }
     if ip.version() != 4 {
-        return w.malformed(Proto::Ip, "IPv4 version is not 4");
+        return w.malformed(Proto::Ip, offset, data, "IPv4 version is not 4");
     }
     let payload = &bytes[ip.hdr_len()..];
     let next = offset + ip.hdr_len();
@@ -391,6 +400,6 @@ mod tests {
         h[0] = 0x47;
         h[20..28].copy_from_slice(&[148, 4, 0, 0, 1, 68, 0, 0]);
         let ip = Ipv4::new_checked(&h).unwrap();
-        assert_eq!(ip.option_types().collect::<Vec<_>>(), vec![148, 1, 68]);
+        assert_eq!(ip.option_types().collect::<Vec<_>>(), vec![148, 1, 68, 0]);
     }
 }

@@ -110,7 +110,13 @@ impl ExtHeader<'_> {
 /// Dissects an IPv6 header and its payload.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let Some(ip) = Ipv6::new_checked(data) else {
-        return w.short(Proto::Ipv6);
+        w.stub(
+            Proto::Ipv6,
+            offset,
+            data,
+            super::StubNote::ShortIpv6Header(data.len()),
+        );
+        return w.short(Proto::Ipv6, offset, data);
     };
     let end = (HEADER_LEN + ip.plen() as usize).min(data.len());
     let end = if ip.plen() == 0 { data.len() } else { end };
@@ -119,7 +125,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         return;
     }
     if ip.version() != 6 {
-        return w.malformed(Proto::Ipv6, "IPv6 version is not 6");
+        return w.malformed(Proto::Ipv6, offset, data, "IPv6 version is not 6");
     }
     dispatch_ip_proto(w, ip.nxt(), offset + HEADER_LEN, &bytes[HEADER_LEN..]);
 }
@@ -134,7 +140,7 @@ pub fn dissect_ext<'a>(w: &mut Walker<'a, '_>, kind: u8, offset: usize, data: &'
             .count();
     if chain >= MAX_EXT_HEADERS {
         w.d.expert.limit_hit = Some("more than MAX_EXT_HEADERS (8) IPv6 extension headers");
-        return w.malformed(Proto::Ipv6, "too many extension headers");
+        return w.malformed(Proto::Ipv6, offset, data, "too many extension headers");
     }
     let len = if kind == 44 {
         8
@@ -143,7 +149,7 @@ pub fn dissect_ext<'a>(w: &mut Walker<'a, '_>, kind: u8, offset: usize, data: &'
     };
     let proto = ExtHeader { header: &[], kind }.proto();
     let Some(header) = data.get(..len.max(2)).filter(|h| h.len() == len) else {
-        return w.short(proto);
+        return w.short(proto, offset, data);
     };
     let ext = ExtHeader { header, kind };
     if !w.push(proto, offset, data, View::Ipv6Ext(ext)) {

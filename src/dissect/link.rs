@@ -108,7 +108,7 @@ fn dissect_cooked<'a>(
 ) {
     let proto = Proto::Sll;
     let Some(header) = data.get(..len) else {
-        w.short(proto);
+        w.short(proto, offset, data);
         return;
     };
     let view = LinkHeader { header, kind };
@@ -124,7 +124,7 @@ fn dissect_cooked<'a>(
 /// Dissects a BSD loopback header: a 4-byte address family in the writer's byte order.
 pub fn dissect_null<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let Some(header) = data.get(..NULL_LEN) else {
-        w.short(Proto::Null);
+        w.short(Proto::Null, offset, data);
         return;
     };
     let view = LinkHeader {
@@ -143,6 +143,7 @@ pub fn dissect_null<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
 
 /// Dissects raw IP: the version nibble picks IPv4 or IPv6.
 pub fn dissect_raw<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
+    w.push(Proto::Raw, offset, data, View::Stub(super::StubNote::None));
     match data.first().map(|b| b >> 4) {
         Some(4) => ipv4::dissect(w, offset, data),
         Some(6) => ipv6::dissect(w, offset, data),

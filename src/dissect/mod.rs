@@ -45,6 +45,8 @@ pub enum Proto {
     Sll,
     /// BSD loopback / null.
     Null,
+    /// Raw IP link layer (no link header).
+    Raw,
     /// ARP.
     Arp,
     /// IPv4.
@@ -83,6 +85,7 @@ impl Proto {
         Proto::Llc,
         Proto::Sll,
         Proto::Null,
+        Proto::Raw,
         Proto::Arp,
         Proto::Ip,
         Proto::Ipv6,
@@ -108,6 +111,7 @@ impl Proto {
             Proto::Llc => "llc",
             Proto::Sll => "sll",
             Proto::Null => "null",
+            Proto::Raw => "raw",
             Proto::Arp => "arp",
             Proto::Ip => "ip",
             Proto::Ipv6 => "ipv6",
@@ -124,6 +128,33 @@ impl Proto {
         }
     }
 
+    /// What the Protocol column says for a layer that is the highest one read.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            Proto::Frame => "",
+            Proto::Eth => "Ethernet",
+            Proto::Vlan => "802.1Q",
+            Proto::Ieee8021ad => "802.1ad",
+            Proto::Llc => "LLC",
+            Proto::Sll => "SLL",
+            Proto::Null => "NULL",
+            Proto::Raw => "Raw",
+            Proto::Arp => "ARP",
+            Proto::Ip => "IPv4",
+            Proto::Ipv6
+            | Proto::Ipv6HopOpts
+            | Proto::Ipv6Routing
+            | Proto::Ipv6Frag
+            | Proto::Ipv6DstOpts => "IPv6",
+            Proto::Icmp => "ICMP",
+            Proto::Icmpv6 => "ICMPv6",
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+            Proto::Tftp => "TFTP",
+            Proto::Data => "",
+        }
+    }
+
     /// The long name shown in `-G protocols` and the tree.
     pub fn long_name(self) -> &'static str {
         match self {
@@ -134,6 +165,7 @@ impl Proto {
             Proto::Llc => "Logical-Link Control",
             Proto::Sll => "Linux cooked-mode capture",
             Proto::Null => "Null/Loopback",
+            Proto::Raw => "Raw packet data",
             Proto::Arp => "Address Resolution Protocol",
             Proto::Ip => "Internet Protocol Version 4",
             Proto::Ipv6 => "Internet Protocol Version 6",
@@ -196,6 +228,19 @@ pub enum View<'a> {
     Tftp(tftp::Tftp<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
+    /// A layer that was started but could not be read (too short, or nonsense in its header).
+    Stub(StubNote),
+}
+
+/// Why a layer is only a stub, when the summary has something to say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StubNote {
+    /// Nothing beyond the problem already recorded.
+    None,
+    /// An IPv4 header length below 20 bytes (tshark: "Bogus IP header length").
+    BogusIpHeaderLength(u8),
+    /// An IPv6 header shorter than 40 bytes.
+    ShortIpv6Header(usize),
 }
 
 /// One layer of a frame: its protocol, where it starts, and its view.
@@ -413,7 +458,8 @@ impl<'a> Walker<'a, '_> {
 
     /// Records that `proto` could not be read whole: cut by the snaplen when the frame was
     /// captured short of its wire length, malformed otherwise.
-    pub fn short(&mut self, proto: Proto) {
+    pub fn short(&mut self, proto: Proto, offset: usize, data: &'a [u8]) {
+        self.stub(proto, offset, data, StubNote::None);
         let cut = (self.d.frame.data.len() as u64) < self.d.frame.orig_len as u64;
         let problem = if cut {
             Problem::CutBySnaplen { proto }
@@ -427,11 +473,26 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Records a malformed layer.
-    pub fn malformed(&mut self, proto: Proto, reason: &'static str) {
+    pub fn malformed(&mut self, proto: Proto, offset: usize, data: &'a [u8], reason: &'static str) {
+        self.stub(proto, offset, data, StubNote::None);
         self.d
             .expert
             .problem
             .get_or_insert(Problem::Malformed { proto, reason });
+    }
+
+    /// Makes sure a layer of `proto` at `offset` is listed, even though its header could not be
+    /// read: tshark lists a protocol it started to dissect (`frame.protocols`, the Protocol
+    /// column, the bare protocol filter) whether or not it finished.
+    pub fn stub(&mut self, proto: Proto, offset: usize, data: &'a [u8], note: StubNote) {
+        let listed = self
+            .d
+            .layers
+            .last()
+            .is_some_and(|l| l.proto == proto && l.offset == offset);
+        if !listed {
+            self.push(proto, offset, data, View::Stub(note));
+        }
     }
 
     /// Adds the rest of the frame as undissected data (when non-empty).
@@ -476,9 +537,9 @@ pub fn dissect<'a>(
         LinkType::LINUX_SLL => link::dissect_sll(&mut w, 0, data),
         LinkType::LINUX_SLL2 => link::dissect_sll2(&mut w, 0, data),
         LinkType::NULL => link::dissect_null(&mut w, 0, data),
-        LinkType::RAW | LinkType::RAW_OPENBSD => link::dissect_raw(&mut w, 0, data),
-        LinkType::IPV4 => ipv4::dissect(&mut w, 0, data),
-        LinkType::IPV6 => ipv6::dissect(&mut w, 0, data),
+        LinkType::RAW | LinkType::RAW_OPENBSD | LinkType::IPV4 | LinkType::IPV6 => {
+            link::dissect_raw(&mut w, 0, data)
+        }
         _ => w.data(0, data),
     }
     w.d

@@ -25,6 +25,10 @@ pub struct Tcp<'a> {
     pub reported_len: u32,
     /// Only part of the header was captured (at least the ports).
     pub partial: bool,
+    /// The data offset says less than 20 bytes; only the fixed header is shown.
+    pub bogus_hdr_len: bool,
+    /// The options the data offset announces were not all captured.
+    pub options_cut: bool,
 }
 
 /// One TCP option.
@@ -125,6 +129,11 @@ impl<'a> Tcp<'a> {
     pub fn has_fixed_header(&self) -> bool {
         !self.partial
     }
+    /// True when the flags and acknowledgment fields are shown (tshark hides them when the
+    /// header length is bogus).
+    pub fn flags_shown(&self) -> bool {
+        !self.partial && !self.bogus_hdr_len
+    }
     /// Option bytes.
     pub fn options_bytes(&self) -> &'a [u8] {
         self.header.get(MIN_HEADER_LEN..).unwrap_or(&[])
@@ -186,45 +195,48 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let reported_end = w.reported_end();
     let in_icmp_quote = w.d.has(Proto::Icmp) || w.d.has(Proto::Icmpv6);
     if data.len() < 4 {
-        return w.short(Proto::Tcp);
+        return w.short(Proto::Tcp, offset, data);
     }
-    let hdr_len = (byte(data, 12) >> 4) as usize * 4;
-    if data.len() >= 13 && hdr_len < MIN_HEADER_LEN {
-        let partial = Tcp {
-            header: &data[..13.min(data.len())],
-            payload: &[],
-            reported_len: 0,
-            partial: true,
-        };
-        w.push(Proto::Tcp, offset, data, View::Tcp(partial));
-        return w.malformed(Proto::Tcp, "bogus TCP header length (less than 20 bytes)");
-    }
-    let Some(header) = data.get(..hdr_len).filter(|_| data.len() >= MIN_HEADER_LEN) else {
-        let tcp = Tcp {
-            header: data,
-            payload: &[],
-            reported_len: 0,
-            partial: true,
-        };
+    let mut tcp = Tcp {
+        header: data,
+        payload: &[],
+        reported_len: 0,
+        partial: true,
+        bogus_hdr_len: false,
+        options_cut: false,
+    };
+    let Some(fixed) = data.get(..MIN_HEADER_LEN) else {
         w.push(Proto::Tcp, offset, data, View::Tcp(tcp));
         if !in_icmp_quote {
-            w.short(Proto::Tcp);
+            w.short(Proto::Tcp, offset, data);
         }
         return;
     };
-    let reported_len = reported_end.saturating_sub(offset + hdr_len) as u32;
-    let payload = &data[hdr_len..];
-    let tcp = Tcp {
-        header,
-        payload,
-        reported_len,
-        partial: false,
+    tcp.header = fixed;
+    tcp.partial = false;
+    let hdr_len = tcp.hdr_len();
+    tcp.reported_len = reported_end.saturating_sub(offset + hdr_len) as u32;
+    if hdr_len < MIN_HEADER_LEN {
+        // tshark shows the fixed header, then "bogus TCP header length", and stops.
+        tcp.bogus_hdr_len = true;
+        w.push(Proto::Tcp, offset, data, View::Tcp(tcp));
+        return;
+    }
+    let Some(header) = data.get(..hdr_len) else {
+        tcp.options_cut = true;
+        w.push(Proto::Tcp, offset, data, View::Tcp(tcp));
+        if !in_icmp_quote {
+            w.short(Proto::Tcp, offset, data);
+        }
+        return;
     };
+    tcp.header = header;
+    tcp.payload = &data[hdr_len..];
     if !w.push(Proto::Tcp, offset, data, View::Tcp(tcp)) {
         return;
     }
     if w.depth >= super::Depth::All {
-        w.data(offset + hdr_len, payload);
+        w.data(offset + hdr_len, tcp.payload);
     }
 }
 
@@ -277,6 +289,21 @@ pub fn info(tcp: &Tcp<'_>, d: &Dissection<'_>, out: &mut String) {
     out.push_str(" [");
     write_flag_names(tcp.flags(), out);
     out.push(']');
+    if tcp.options_cut {
+        // tshark stops before its sequence analysis: raw numbers, no Ack/Len.
+        let _ = write!(out, " Seq={} Win={}", tcp.seq(), tcp.window());
+        return;
+    }
+    if tcp.bogus_hdr_len {
+        let seq = g.map_or(tcp.seq(), |g| g.rel_seq);
+        let n = tcp.hdr_len();
+        let _ = write!(
+            out,
+            " Seq={seq} Win={}, bogus TCP header length ({n}, must be at least 20)",
+            tcp.window()
+        );
+        return;
+    }
     let seq = g.map_or(tcp.seq(), |g| g.rel_seq);
     let _ = write!(out, " Seq={seq}");
     if tcp.has_ack() {
@@ -427,20 +454,20 @@ pub static FIELDS: &[FieldDef] = &[
         U32,
         Tcp,
         Tcp,
-        |t, d| t.has_fixed_header().then(|| Value::Uint(t.ack() as u64))
+        |t, d| t.flags_shown().then(|| Value::Uint(t.ack() as u64))
     ),
     field!("tcp.hdr_len", "Header Length", U8, Tcp, Tcp, |t, d| t
         .has_fixed_header()
         .then(|| Value::Uint(t.hdr_len() as u64))),
     field!("tcp.flags", "Flags", U16, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Uint(t.flags() as u64)))
     .hex(),
     field!("tcp.flags.res", "Reserved", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.flags() & 0xe00 != 0))),
     field!("tcp.flags.ae", "Accurate ECN", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.flags() & 0x100 != 0))),
     field!(
         "tcp.flags.cwr",
@@ -448,30 +475,28 @@ pub static FIELDS: &[FieldDef] = &[
         Bool,
         Tcp,
         Tcp,
-        |t, d| t
-            .has_fixed_header()
-            .then(|| Value::Bool(t.flags() & 0x080 != 0))
+        |t, d| t.flags_shown().then(|| Value::Bool(t.flags() & 0x080 != 0))
     ),
     field!("tcp.flags.ece", "ECN-Echo", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.flags() & 0x040 != 0))),
     field!("tcp.flags.urg", "Urgent", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.flags() & 0x020 != 0))),
     field!("tcp.flags.ack", "Acknowledgment", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.has_ack()))),
     field!("tcp.flags.push", "Push", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.flags() & 0x008 != 0))),
     field!("tcp.flags.reset", "Reset", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.rst()))),
     field!("tcp.flags.syn", "Syn", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.syn()))),
     field!("tcp.flags.fin", "Fin", Bool, Tcp, Tcp, |t, d| t
-        .has_fixed_header()
+        .flags_shown()
         .then(|| Value::Bool(t.fin()))),
     FieldDef::new(
         "tcp.flags.str",
@@ -747,6 +772,8 @@ mod tests {
             payload: &[],
             reported_len: 0,
             partial: false,
+            bogus_hdr_len: false,
+            options_cut: false,
         }
     }
 

@@ -144,14 +144,14 @@ impl<'a> Tftp<'a> {
 /// Dissects a TFTP message.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     if data.len() < OPCODE_LEN {
-        return w.short(Proto::Tftp);
+        return w.short(Proto::Tftp, offset, data);
     }
     let msg = Tftp { buf: data };
     if !w.push(Proto::Tftp, offset, data, View::Tftp(msg)) {
         return;
     }
     if !msg.is_well_formed() {
-        return w.short(Proto::Tftp);
+        return w.short(Proto::Tftp, offset, data);
     }
     if let Some(payload) = msg.data() {
         w.data(offset + 4, payload);

@@ -47,7 +47,7 @@ impl<'a> Udp<'a> {
 /// Dissects a UDP datagram and dispatches its payload.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     if data.len() < 4 {
-        return w.short(Proto::Udp);
+        return w.short(Proto::Udp, offset, data);
     }
     let Some(header) = data.get(..HEADER_LEN) else {
         let udp = Udp {
@@ -56,7 +56,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         };
         w.push(Proto::Udp, offset, data, View::Udp(udp));
         if !(w.d.has(Proto::Icmp) || w.d.has(Proto::Icmpv6)) {
-            w.short(Proto::Udp);
+            w.short(Proto::Udp, offset, data);
         }
         return;
     };
@@ -66,8 +66,9 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
             header,
             payload: &[],
         };
+        // tshark flags "BAD UDP LENGTH" in the Info column without calling it malformed.
         w.push(Proto::Udp, offset, data, View::Udp(udp));
-        return w.malformed(Proto::Udp, "bad UDP length value (less than 8)");
+        return;
     }
     let end = length.min(data.len());
     let udp = Udp {
@@ -105,8 +106,14 @@ fn is_tftp(w: &Walker<'_, '_>, udp: &Udp<'_>) -> bool {
 pub fn info(udp: &Udp<'_>, out: &mut String) {
     use std::fmt::Write as _;
     let _ = write!(out, "{} \u{2192} {}", udp.src_port(), udp.dst_port());
-    if let Some(len) = udp.length() {
-        let _ = write!(out, " Len={}", len.saturating_sub(HEADER_LEN as u16));
+    match udp.length() {
+        Some(len) if len < HEADER_LEN as u16 => {
+            let _ = write!(out, " [BAD UDP LENGTH {len} < {HEADER_LEN}]");
+        }
+        Some(len) => {
+            let _ = write!(out, " Len={}", len - HEADER_LEN as u16);
+        }
+        None => {}
     }
 }
 

@@ -44,26 +44,46 @@ fn len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
 }
 
 fn cap_len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    emit(Value::Uint(d.frame.data.len() as u64));
+    let mut n = d.frame.data.len();
+    if d.frame.link_type == LinkType::PCAPNG_CUSTOM {
+        // tshark counts a custom block without its Private Enterprise Number.
+        n = n.saturating_sub(crate::capture::pcapng::CUSTOM_BLOCK_PEN_LEN);
+    }
+    emit(Value::Uint(n as u64));
 }
 
 fn time<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.ts.is_none() {
+        return;
+    }
     emit(Value::AbsTime(d.frame.ts));
 }
 
 fn time_epoch<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.ts.is_none() {
+        return;
+    }
     emit(Value::RelTime(d.frame.ts.as_nanos()));
 }
 
 fn time_relative<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.ts.is_none() {
+        return;
+    }
     emit(Value::RelTime(d.times.relative));
 }
 
 fn time_delta<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.ts.is_none() {
+        return;
+    }
     emit(Value::RelTime(d.times.delta));
 }
 
 fn time_delta_displayed<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.ts.is_none() {
+        return;
+    }
     emit(Value::RelTime(d.times.delta_displayed));
 }
 

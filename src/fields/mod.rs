@@ -339,7 +339,11 @@ macro_rules! field {
             $crate::fields::FieldType::$ty,
             $crate::dissect::Proto::$proto,
             {
-                #[allow(unused_variables, for_loops_over_fallibles)]
+                #[allow(
+                    unused_variables,
+                    for_loops_over_fallibles,
+                    clippy::unnecessary_lazy_evaluations
+                )]
                 fn extract<'a>(
                     layer: &$crate::dissect::Layer<'a>,
                     $d: &$crate::dissect::Dissection<'a>,

@@ -5,7 +5,7 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, icmp, icmpv6, ipv4, tcp, tftp, udp,
+    Dissection, Layer, Problem, Proto, StubNote, View, arp, icmp, icmpv6, ipv4, tcp, tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -119,6 +119,13 @@ impl Columns {
                     e.nxt()
                 );
             }
+            View::Stub(note) => {
+                let name = layer.proto.column_name();
+                if !name.is_empty() && layer.proto != Proto::Raw {
+                    self.protocol = name;
+                }
+                write_stub_note(*note, &mut self.info);
+            }
             View::Icmp(m) => {
                 self.protocol = "ICMP";
                 self.info.clear();
@@ -190,6 +197,21 @@ impl Columns {
         }
         if let Some(m) = dst {
             write(&mut self.dst, m);
+        }
+    }
+}
+
+fn write_stub_note(note: StubNote, out: &mut String) {
+    use std::fmt::Write as _;
+    match note {
+        StubNote::None => {}
+        StubNote::BogusIpHeaderLength(n) => {
+            out.clear();
+            let _ = write!(out, "Bogus IP header length ({n}, must be at least 20)");
+        }
+        StubNote::ShortIpv6Header(n) => {
+            out.clear();
+            let _ = write!(out, "Invalid IPv6 header ({n} bytes, need exactly 40)");
         }
     }
 }

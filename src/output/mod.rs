@@ -86,6 +86,9 @@ impl Sink for Tee {
 pub fn write_time_column(out: &mut String, d: &Dissection<'_>, format: TimeFormat) {
     use crate::fields::value::write_rel_time;
     let digits = d.frame.precision.digits();
+    if d.frame.ts.is_none() {
+        return;
+    }
     match format {
         TimeFormat::Relative => write_rel_time(out, d.times.relative, digits),
         TimeFormat::Delta => write_rel_time(out, d.times.delta, digits),

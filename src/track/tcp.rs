@@ -238,6 +238,12 @@ impl TcpTracker {
     /// `d.generated.tcp`.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
         let Some(info) = self.analyse(d) else { return };
+        if info.analysis & analysis::RETRANSMISSION != 0
+            && d.layers.last().is_some_and(|l| l.proto == Proto::Data)
+        {
+            // tshark does not hand a retransmitted segment's payload to the next dissector.
+            d.layers.pop();
+        }
         d.generated.tcp = Some(info);
     }
 

@@ -1,1 +1,5 @@
-//! Integration tests.
+//! wiresift's integration tests: one test binary (faster links), one module per area.
+
+mod cli;
+mod golden;
+mod support;

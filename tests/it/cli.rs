@@ -1,0 +1,276 @@
+//! Tests that run the binary: exit codes, error messages, options.
+
+use crate::support::{capture, stderr, stdout, wiresift};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[test]
+fn summary_of_a_shipped_capture() {
+    let out = wiresift(["-r", capture("tcp-session.pcap").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Who has 192.168.30.128? Tell 192.168.30.129"),
+        "{text}"
+    );
+    assert!(
+        text.contains("49152 \u{2192} 80 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM WS=128"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VMware_aa:bb:01 \u{2192} Broadcast"),
+        "{text}"
+    );
+}
+
+#[test]
+fn reads_standard_input() {
+    let bytes = std::fs::read(capture("ping-arp.pcap")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wiresift"))
+        .args(["-r", "-", "-n"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Echo (ping) request  id=0x0001, seq=1/256, ttl=64"));
+}
+
+#[test]
+fn not_a_capture_is_exit_1_with_the_magic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.pcap");
+    std::fs::write(&path, b"<html>hello</html>").unwrap();
+    let out = wiresift(["-r", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("is not a pcap or pcapng file (starts with 0x3c68746d)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let out = wiresift(["-r", "/nonexistent/x.pcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("wiresift: "));
+}
+
+#[test]
+fn truncated_file_prints_complete_packets_then_warns_with_offset() {
+    let bytes = std::fs::read(capture("ping-arp.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.pcap");
+    std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+    let out = wiresift(["-r", path.to_str().unwrap(), "-n"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out).lines().count();
+    let full = stdout(&wiresift([
+        "-r",
+        capture("ping-arp.pcap").to_str().unwrap(),
+    ]))
+    .lines()
+    .count();
+    assert_eq!(lines, full - 1, "every complete packet is printed");
+    let err = stderr(&out);
+    assert!(
+        err.contains("cut short") && err.contains("byte offset"),
+        "{err}"
+    );
+}
+
+#[test]
+fn count_stops_after_n_packets() {
+    let out = wiresift([
+        "-r",
+        capture("tcp-session.pcap").to_str().unwrap(),
+        "-c",
+        "3",
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 3);
+}
+
+#[test]
+fn fields_output_with_header_and_quotes() {
+    let cap = capture("tftp.pcap");
+    let out = wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "udp.port",
+        "-e",
+        "tftp.source_file",
+        "-E",
+        "header=y",
+        "-E",
+        "separator=,",
+        "-E",
+        "quote=d",
+        "-E",
+        "aggregator=/s",
+        "-c",
+        "1",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "frame.number,udp.port,tftp.source_file\n\"1\",\"50000 69\",\"test.txt\"\n"
+    );
+}
+
+#[test]
+fn unknown_field_suggests_a_name() {
+    let out = wiresift([
+        "-r",
+        capture("tftp.pcap").to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "ip.dts",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("Did you mean \"ip.dst\"?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn json_lines_are_valid_typed_json() {
+    let out = wiresift([
+        "-r",
+        capture("tcp-session.pcap").to_str().unwrap(),
+        "-T",
+        "jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let mut n = 0;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        assert!(v["layers"]["frame"]["frame.number"].is_u64());
+        n += 1;
+    }
+    assert_eq!(n, 28);
+    let first: serde_json::Value = serde_json::from_str(text.lines().nth(2).unwrap()).unwrap();
+    assert_eq!(
+        first["layers"]["tcp"]["tcp.port"],
+        serde_json::json!([49152, 80])
+    );
+    assert_eq!(
+        first["layers"]["tcp"]["tcp.flags.syn"],
+        serde_json::json!(true)
+    );
+    assert_eq!(
+        first["layers"]["ip"]["ip.src"],
+        serde_json::json!("192.168.30.129")
+    );
+}
+
+#[test]
+fn json_array_is_one_document() {
+    let out = wiresift([
+        "-r",
+        capture("ping-arp.pcap").to_str().unwrap(),
+        "-T",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v.as_array().map(Vec::len), Some(15));
+    assert!(
+        v[12]["layers"]["ip#2"]["ip.src"].is_string(),
+        "the quoted IP header is the second ip layer"
+    );
+}
+
+#[test]
+fn glossary_lists_registry_fields() {
+    let out = wiresift(["-G", "fields"]);
+    let text = stdout(&out);
+    for f in [
+        "ip.dst",
+        "tcp.flags.syn",
+        "tftp.opcode",
+        "arp.src.proto_ipv4",
+        "frame.protocols",
+    ] {
+        assert!(
+            text.lines().any(|l| l.split('\t').nth(2) == Some(f)),
+            "{f} missing"
+        );
+    }
+}
+
+#[test]
+fn detail_tree_and_hexdump() {
+    let out = wiresift([
+        "-r",
+        capture("tftp.pcap").to_str().unwrap(),
+        "-V",
+        "-x",
+        "-c",
+        "1",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Internet Protocol Version 4, Src: 192.168.30.129, Dst: 192.168.30.128"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Trivial File Transfer Protocol\n    Opcode: Read Request (1)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0000  00 0c 29 aa bb 02 00 0c 29 aa bb 01 08 00 45 00"),
+        "{text}"
+    );
+}
+
+#[test]
+fn time_formats() {
+    let cap = capture("tcp-session.pcap");
+    let e = stdout(&wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-t",
+        "e",
+        "-c",
+        "1",
+    ]));
+    assert!(
+        e.split_whitespace().nth(1).unwrap().starts_with("17"),
+        "{e}"
+    );
+    let ud = stdout(&wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-t",
+        "ud",
+        "-c",
+        "1",
+    ]));
+    assert!(ud.contains(':'), "{ud}");
+    let bad = wiresift(["-r", cap.to_str().unwrap(), "-t", "zz"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wiresift"))
+        .args(["-r", capture("tcp-session.pcap").to_str().unwrap(), "-V"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
