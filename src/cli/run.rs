@@ -2,7 +2,7 @@
 
 use super::config::{Config, OutputKind};
 use crate::capture::{CaptureError, FileReader, LinkType};
-use crate::dissect::{self, FrameTimes};
+use crate::dissect::{self, Depth, FrameTimes};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
 use crate::output::json::JsonSink;
@@ -10,6 +10,7 @@ use crate::output::summary::SummarySink;
 use crate::output::tree::TreeSink;
 use crate::output::{Sink, Tee};
 use crate::track::Trackers;
+use crate::track::defrag::{Defragmenter, fragment_of};
 use std::io::{self, Write};
 
 /// Size of the stdout buffer: large writes, few system calls.
@@ -103,6 +104,7 @@ pub fn run_capture(
 ) -> io::Result<RunStats> {
     let mut stats = RunStats::default();
     let mut trackers = Trackers::new(cfg.needs);
+    let mut defrag = Defragmenter::default();
     let mut first_ts = None;
     let mut prev_ts = None;
     let mut prev_displayed = None;
@@ -138,13 +140,23 @@ pub fn run_capture(
             prev_ts = Some(now);
             times
         };
-        let mut d = dissect::dissect(
-            stats.read as u32,
-            frame,
-            times,
-            cfg.depth,
-            trackers.tftp_lookup(),
-        );
+        let number = stats.read as u32;
+        let mut d = dissect::dissect(number, frame, times, cfg.depth, trackers.tftp_lookup());
+        if cfg.depth >= Depth::Transport {
+            if let Some(frag) = fragment_of(&d) {
+                if let Some(whole) = defrag.offer(&frag, now.as_nanos()) {
+                    let lookup = trackers.tftp_lookup();
+                    d = dissect::dissect_reassembled(
+                        number,
+                        frame,
+                        times,
+                        cfg.depth,
+                        lookup,
+                        Some(whole),
+                    );
+                }
+            }
+        }
         trackers.observe(&mut d);
         if cfg.filter.matches(&d) {
             stats.displayed += 1;

@@ -139,7 +139,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let payload = &bytes[ip.hdr_len()..];
     let next = offset + ip.hdr_len();
     if ip.is_fragment() && !w.d.has(Proto::Icmp) {
-        w.data(next, payload);
+        w.fragment_payload(ip.proto(), next, payload);
     } else {
         dispatch_ip_proto(w, ip.proto(), next, payload);
     }

@@ -157,7 +157,7 @@ pub fn dissect_ext<'a>(w: &mut Walker<'a, '_>, kind: u8, offset: usize, data: &'
     }
     let payload = &data[len..];
     if kind == 44 && (ext.frag_offset() != 0 || ext.more()) {
-        return w.data(offset + len, payload);
+        return w.fragment_payload(ext.nxt(), offset + len, payload);
     }
     dispatch_ip_proto(w, ext.nxt(), offset + len, payload);
 }

@@ -409,6 +409,10 @@ pub struct Walker<'a, 't> {
     pub depth: Depth,
     /// Hooks into trackers (which UDP flows are TFTP).
     pub tftp_ports: &'t dyn TftpLookup,
+    /// The whole payload of the datagram this frame's fragment completed, if it did.
+    pub reassembled: Option<&'a [u8]>,
+    /// Where a reassembled payload ends (it replaces the IP header's idea of the end).
+    pub reassembled_end: Option<usize>,
 }
 
 /// Lets the UDP dissector ask the TFTP tracker whether a datagram belongs to a transfer that a
@@ -431,6 +435,9 @@ impl<'a> Walker<'a, '_> {
     /// Where the innermost IP header says its payload ends (an offset in the frame), which
     /// may lie past the captured bytes; the frame's wire length when there is no IP header.
     pub fn reported_end(&self) -> usize {
+        if let Some(end) = self.reassembled_end {
+            return end;
+        }
         for l in self.d.layers.iter().rev() {
             match &l.view {
                 View::Ipv4(ip) => return l.offset + (ip.total_len() as usize).max(ip.hdr_len()),
@@ -495,6 +502,18 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// Continues into the payload of an IP fragment: the reassembled datagram when this frame
+    /// completed one, else the fragment's own bytes as data.
+    pub fn fragment_payload(&mut self, proto: u8, offset: usize, own: &'a [u8]) {
+        match self.reassembled.take() {
+            Some(whole) => {
+                self.reassembled_end = Some(offset + whole.len());
+                dispatch_ip_proto(self, proto, offset, whole);
+            }
+            None => self.data(offset, own),
+        }
+    }
+
     /// Adds the rest of the frame as undissected data (when non-empty).
     pub fn data(&mut self, offset: usize, bytes: &'a [u8]) {
         if !bytes.is_empty() {
@@ -510,6 +529,19 @@ pub fn dissect<'a>(
     times: FrameTimes,
     depth: Depth,
     tftp_ports: &dyn TftpLookup,
+) -> Dissection<'a> {
+    dissect_reassembled(number, frame, times, depth, tftp_ports, None)
+}
+
+/// Dissects one frame whose IP fragment completed a datagram: `reassembled` is the whole
+/// datagram payload, dissected in place of the fragment's own.
+pub fn dissect_reassembled<'a>(
+    number: u32,
+    frame: Frame<'a>,
+    times: FrameTimes,
+    depth: Depth,
+    tftp_ports: &dyn TftpLookup,
+    reassembled: Option<&'a [u8]>,
 ) -> Dissection<'a> {
     let mut layers = ArrayVec::new();
     layers.push(Layer {
@@ -530,6 +562,8 @@ pub fn dissect<'a>(
         d,
         depth,
         tftp_ports,
+        reassembled,
+        reassembled_end: None,
     };
     let data = frame.data;
     match frame.link_type {

@@ -256,6 +256,9 @@ const FLAG_NAMES: [(u16, &str); 10] = [
 
 /// Writes `[SYN, ACK]`-style flag names.
 pub fn write_flag_names(flags: u16, out: &mut String) {
+    if flags == 0 {
+        return out.push_str("<None>");
+    }
     let mut first = true;
     for (bit, name) in FLAG_NAMES {
         if flags & bit != 0 {

@@ -4,6 +4,7 @@
 //! fills the frame's [`crate::dissect::Generated`] values, and keeps bounded state: every
 //! table has a named limit and an eviction rule.
 
+pub mod defrag;
 pub mod echo;
 pub mod tcp;
 pub mod tftp;

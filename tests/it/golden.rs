@@ -133,12 +133,6 @@ const KNOWN_DIFFERENCES: &[(&str, u32, &str, &str)] = &[
         "needs HTTP reassembly: [TCP segment of a reassembled PDU]",
     ),
     (
-        "ipv6.pcap",
-        9,
-        "*",
-        "IPv6 fragments are not reassembled yet",
-    ),
-    (
         "malformed.pcap",
         7,
         "*",
