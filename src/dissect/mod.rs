@@ -22,10 +22,11 @@ pub mod udp;
 use crate::capture::{Frame, LinkType};
 use arrayvec::ArrayVec;
 
-/// Most layers one frame may carry. Ethernet + [`ethernet::MAX_VLAN_TAGS`] tags + IP + ICMP
-/// error quoting IP + transport + TFTP + data + IPv6 extension headers fits well inside 32;
-/// a frame that needs more is reported as malformed, never indexed out of bounds.
-pub const MAX_LAYERS: usize = 32;
+/// Most layers one frame may carry. The longest legitimate stack — Ethernet, a QinQ pair of
+/// tags, IPv6 with its extension headers, ICMPv6 quoting IPv6 and its transport, data — is
+/// about 16; 24 leaves room while keeping the on-stack table small (it is copied at most
+/// once per frame). A frame that needs more stops there with a note, never out of bounds.
+pub const MAX_LAYERS: usize = 24;
 
 /// A protocol wiresift knows by name: what the filter's bare protocol test and the JSON layer
 /// keys use.
@@ -403,8 +404,8 @@ pub enum Depth {
 
 /// Builder used by the dissectors while walking a frame.
 pub struct Walker<'a, 't> {
-    /// The dissection being filled.
-    pub d: Dissection<'a>,
+    /// The dissection being filled (borrowed, so the 2 KiB layer table is never moved).
+    pub d: &'t mut Dissection<'a>,
     /// How deep to go.
     pub depth: Depth,
     /// Hooks into trackers (which UDP flows are TFTP).
@@ -550,7 +551,7 @@ pub fn dissect_reassembled<'a>(
         bytes: frame.data,
         view: View::Frame,
     });
-    let d = Dissection {
+    let mut d = Dissection {
         number,
         frame,
         times,
@@ -559,7 +560,7 @@ pub fn dissect_reassembled<'a>(
         generated: Generated::default(),
     };
     let mut w = Walker {
-        d,
+        d: &mut d,
         depth,
         tftp_ports,
         reassembled,
@@ -576,7 +577,7 @@ pub fn dissect_reassembled<'a>(
         }
         _ => w.data(0, data),
     }
-    w.d
+    d
 }
 
 /// Dispatches on an EtherType (shared by Ethernet, VLAN, SLL).

@@ -9,6 +9,7 @@
 
 use super::{Dissection, Layer, Proto, View, Walker, be16, be32, byte};
 use crate::field;
+use crate::fields::value::{push_labeled, push_num};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
 use std::fmt::Write as _;
 
@@ -284,7 +285,9 @@ pub fn flags_str(flags: u16) -> arrayvec::ArrayString<36> {
 
 /// Writes the Info column for a TCP segment (without analysis prefixes, which the caller adds).
 pub fn info(tcp: &Tcp<'_>, d: &Dissection<'_>, out: &mut String) {
-    let _ = write!(out, "{} \u{2192} {}", tcp.src_port(), tcp.dst_port());
+    push_num(out, tcp.src_port());
+    out.push_str(" \u{2192} ");
+    push_num(out, tcp.dst_port());
     if tcp.partial {
         return;
     }
@@ -308,16 +311,16 @@ pub fn info(tcp: &Tcp<'_>, d: &Dissection<'_>, out: &mut String) {
         return;
     }
     let seq = g.map_or(tcp.seq(), |g| g.rel_seq);
-    let _ = write!(out, " Seq={seq}");
+    push_labeled(out, " Seq=", seq);
     if tcp.has_ack() {
-        let _ = write!(out, " Ack={}", g.map_or(tcp.ack(), |g| g.rel_ack));
+        push_labeled(out, " Ack=", g.map_or(tcp.ack(), |g| g.rel_ack));
     }
     let win = g.and_then(|g| g.window).unwrap_or(tcp.window() as u32);
-    let _ = write!(out, " Win={win}");
+    push_labeled(out, " Win=", win);
     if tcp.flags() & 0x020 != 0 {
-        let _ = write!(out, " Urg={}", tcp.urgent());
+        push_labeled(out, " Urg=", tcp.urgent());
     }
-    let _ = write!(out, " Len={}", tcp.reported_len);
+    push_labeled(out, " Len=", tcp.reported_len);
     for opt in tcp.options() {
         write_option_info(opt, g.map_or(0, |g| g.rel_ack_base), out);
     }
@@ -325,15 +328,14 @@ pub fn info(tcp: &Tcp<'_>, d: &Dissection<'_>, out: &mut String) {
 
 fn write_option_info(opt: TcpOption<'_>, sack_base: u32, out: &mut String) {
     match opt {
-        TcpOption::Mss(v) => {
-            let _ = write!(out, " MSS={v}");
-        }
+        TcpOption::Mss(v) => push_labeled(out, " MSS=", v),
         TcpOption::WindowScale(s) => {
             let _ = write!(out, " WS={}", 1u32 << s.min(14));
         }
         TcpOption::SackPerm => out.push_str(" SACK_PERM"),
         TcpOption::Timestamp(v, e) => {
-            let _ = write!(out, " TSval={v} TSecr={e}");
+            push_labeled(out, " TSval=", v);
+            push_labeled(out, " TSecr=", e);
         }
         TcpOption::Sack(blocks) => {
             for b in blocks.chunks_exact(8) {

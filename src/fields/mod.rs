@@ -180,6 +180,9 @@ pub struct FieldId(pub u16);
 pub struct Registry {
     fields: Vec<FieldDef>,
     by_name: HashMap<&'static str, FieldId>,
+    /// Field ids of each protocol (not the protocol field itself), in registration order,
+    /// indexed by `Proto as usize`: the tree and JSON walk these per layer.
+    by_proto: Vec<Vec<FieldId>>,
 }
 
 /// Which occurrences of a protocol layer a field reads (the filter's layer operator `#`).
@@ -237,7 +240,19 @@ impl Registry {
             .enumerate()
             .map(|(i, f)| (f.name, FieldId(i as u16)))
             .collect();
-        Registry { fields, by_name }
+        let mut by_proto = vec![Vec::new(); Proto::ALL.len()];
+        for (i, f) in fields.iter().enumerate() {
+            if f.ftype != FieldType::Protocol {
+                if let Some(list) = by_proto.get_mut(f.proto as usize) {
+                    list.push(FieldId(i as u16));
+                }
+            }
+        }
+        Registry {
+            fields,
+            by_name,
+            by_proto,
+        }
     }
 
     /// Looks a field or protocol up by its filter name.
@@ -260,8 +275,11 @@ impl Registry {
 
     /// Fields of one protocol, in registration order.
     pub fn of_proto(&self, proto: Proto) -> impl Iterator<Item = (FieldId, &FieldDef)> {
-        self.all()
-            .filter(move |(_, f)| f.proto == proto && f.ftype != FieldType::Protocol)
+        let ids = self
+            .by_proto
+            .get(proto as usize)
+            .map_or(&[][..], Vec::as_slice);
+        ids.iter().map(move |&id| (id, self.def(id)))
     }
 
     /// Names closest to `name` (for "did you mean"): same prefix or small edit distance.
@@ -375,6 +393,17 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), n, "a field name is registered twice");
+    }
+
+    #[test]
+    fn proto_order_matches_all() {
+        for p in Proto::ALL {
+            assert_eq!(
+                Proto::ALL[*p as usize],
+                *p,
+                "Proto::ALL is in declaration order"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use super::{Columns, OutputOptions, Sink, write_time_column};
 use crate::dissect::Dissection;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Writes one summary line per frame.
@@ -41,11 +40,45 @@ pub fn format_line(
     time.clear();
     write_time_column(time, d, opts.time);
     line.clear();
-    let _ = write!(
-        line,
-        "{:>5} {:>10} {:>12} \u{2192} {:<12} {} {} {}",
-        d.number, time, cols.src, cols.dst, cols.protocol, d.frame.orig_len, cols.info
-    );
+    let mut num = itoa::Buffer::new();
+    pad_left(line, num.format(d.number), 5);
+    line.push(' ');
+    pad_left(line, time, 10);
+    line.push(' ');
+    pad_left(line, &cols.src, 12);
+    line.push_str(" \u{2192} ");
+    line.push_str(&cols.dst);
+    pad_to(line, cols.dst.as_str(), 12);
+    line.push(' ');
+    line.push_str(cols.protocol);
+    line.push(' ');
+    line.push_str(num.format(d.frame.orig_len));
+    line.push(' ');
+    line.push_str(&cols.info);
+}
+
+/// Display width of a column value (vendor names may hold non-ASCII letters).
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Right-aligns `s` in `w` columns (tshark's No., Time and Source columns).
+fn pad_left(line: &mut String, s: &str, w: usize) {
+    for _ in width(s)..w {
+        line.push(' ');
+    }
+    line.push_str(s);
+}
+
+/// Pads after an already written `s` to `w` columns (the left-aligned Destination column).
+fn pad_to(line: &mut String, s: &str, w: usize) {
+    for _ in width(s)..w {
+        line.push(' ');
+    }
 }
 
 impl<W: Write> Sink for SummarySink<W> {

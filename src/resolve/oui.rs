@@ -89,6 +89,37 @@ pub fn vendor(mac: [u8; 6]) -> Option<&'static str> {
 /// 74:1a:e0:9a:bc:de, `Teleplat_01:23` for MA-S block 70:b3:d5:f2:f and 70:b3:d5:f2:f1:23),
 /// or the plain `00:0c:29:aa:bb:01` if nothing matches. The module docs give the exact rules.
 pub fn write_resolved_mac(out: &mut String, mac: [u8; 6]) {
+    RESOLVED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(text) = cache.get(&mac) {
+            out.push_str(text);
+            return;
+        }
+        let start = out.len();
+        resolve_uncached(out, mac);
+        if cache.len() >= MAX_CACHED_MACS {
+            cache.clear();
+        }
+        let mut text = arrayvec::ArrayString::new();
+        if text.try_push_str(&out[start..]).is_ok() {
+            cache.insert(mac, text);
+        }
+    });
+}
+
+/// Most resolved addresses remembered. A capture holds few distinct MACs (one per host on the
+/// segment, plus the router's), so 64 Ki entries of 72 bytes (under 5 MiB) covers a large
+/// campus segment; when full the cache starts over rather than grow.
+pub const MAX_CACHED_MACS: usize = 65_536;
+
+thread_local! {
+    /// Resolved text per address: a table search costs a binary search per prefix length,
+    /// and the same few addresses repeat on every frame.
+    static RESOLVED: std::cell::RefCell<rustc_hash::FxHashMap<[u8; 6], arrayvec::ArrayString<64>>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
+fn resolve_uncached(out: &mut String, mac: [u8; 6]) {
     if let Some(table) = table() {
         if table.write_resolved(out, mac) {
             return;

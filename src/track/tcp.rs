@@ -8,7 +8,8 @@
 
 use crate::dissect::{Dissection, Proto, View};
 use crate::track::FlowKey;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 /// Most streams tracked at once. A busy 10 GbE link sees about 100 k concurrent
 /// connections; 1 M entries of a few hundred bytes stay well under 512 MiB. When full, streams
