@@ -115,8 +115,8 @@ pub const MAX_CACHED_MACS: usize = 65_536;
 thread_local! {
     /// Resolved text per address: a table search costs a binary search per prefix length,
     /// and the same few addresses repeat on every frame.
-    static RESOLVED: std::cell::RefCell<rustc_hash::FxHashMap<[u8; 6], arrayvec::ArrayString<64>>> =
-        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    static RESOLVED: std::cell::RefCell<std::collections::HashMap<[u8; 6], arrayvec::ArrayString<64>, foldhash::fast::RandomState>> =
+        std::cell::RefCell::new(std::collections::HashMap::default());
 }
 
 fn resolve_uncached(out: &mut String, mac: [u8; 6]) {

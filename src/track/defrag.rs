@@ -8,7 +8,7 @@
 //! counted in [`Defragmenter::dropped`] and reported at the end of the run.
 
 use crate::dissect::{Dissection, IpAddr, View};
-use rustc_hash::FxHashMap as HashMap;
+use crate::track::HashMap;
 
 /// Most datagrams being reassembled at once. Linux keeps 4 MiB of fragments by default
 /// (`ipfrag_high_thresh`); 4096 datagrams of a typical 3-fragment ping is well above what a

@@ -2,7 +2,7 @@
 //! `(request in N)` of the Info column).
 
 use crate::dissect::{Dissection, IpAddr, Proto, View};
-use rustc_hash::FxHashMap as HashMap;
+use crate::track::HashMap;
 
 /// Most unanswered requests remembered. A ping sweep of a /16 fits; past that the table is
 /// cleared (answers to forgotten requests then show no link), which keeps a flood of

@@ -8,7 +8,7 @@
 
 use crate::dissect::{Dissection, Proto, View};
 use crate::track::FlowKey;
-use rustc_hash::FxHashMap as HashMap;
+use crate::track::HashMap;
 use std::collections::VecDeque;
 
 /// Most streams tracked at once. A busy 10 GbE link sees about 100 k concurrent

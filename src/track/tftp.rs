@@ -9,7 +9,7 @@
 
 use crate::dissect::tftp::{DEFAULT_BLKSIZE, opcode};
 use crate::dissect::{Dissection, IpAddr, Proto, TftpLookup, View};
-use rustc_hash::FxHashMap as HashMap;
+use crate::track::HashMap;
 use std::sync::Arc;
 
 /// Most TFTP conversations remembered. Each holds a file name (at most a few hundred bytes);
