@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Benchmark wiresift against cat, tcpdump and tshark on a generated capture.
+
+usage: scripts/bench.py [-n PACKETS] [--seed 1] [--runs 3] [--tshark-sample 100000]
+                        [--no-tshark] [--bin target/release/wiresift] [--markdown]
+
+Generates the capture with ../shared/bench/gen_capture.py into bench-data/ (git-ignored)
+when missing, warms the page cache, then runs every command `--runs` times and prints the
+median wall time, the packet rate, the max RSS (from /usr/bin/time -v) and the ratios the
+performance issue asks for. tshark is slow (minutes per pass on 5 M packets; about 11
+minutes for -T json), so its JSON and filter rows run on the first `--tshark-sample`
+packets (a byte prefix of the same capture) and are compared by rate. Every figure comes
+from the same run, since the machine's absolute speed drifts.
+
+Not a test: nothing here asserts. Needs tcpdump and tshark for their rows (apt-get install
+tcpdump tshark); rows whose tool is missing are skipped.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GEN = ROOT.parent / "shared" / "bench" / "gen_capture.py"
+
+
+def capture(n, seed):
+    path = ROOT / "bench-data" / f"bench-{n}-s{seed}.pcap"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        print(f"generating {path.name} ({n} packets)...", file=sys.stderr)
+        subprocess.run([sys.executable, str(GEN), "-n", str(n), "--seed", str(seed), str(path)], check=True)
+    return path
+
+
+def run_once(cmd, stdout_to_null=True):
+    """Wall seconds and max RSS (KiB) of one run."""
+    wrapped = ["/usr/bin/time", "-f", "%e %M"] + cmd
+    start = time.perf_counter()
+    r = subprocess.run(wrapped, stdout=subprocess.DEVNULL if stdout_to_null else None, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    last = r.stderr.decode(errors="replace").strip().splitlines()[-1:]
+    rss = int(last[0].split()[1]) if last and len(last[0].split()) == 2 else 0
+    return wall, rss, r.returncode
+
+
+def measure(cmd, runs):
+    walls, rsss = [], []
+    for _ in range(runs):
+        w, r, _ = run_once(cmd)
+        walls.append(w)
+        rsss.append(r)
+    return statistics.median(walls), max(rsss)
+
+
+def shell(cmd):
+    return ["sh", "-c", cmd]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=5_000_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tshark-sample", type=int, default=100_000)
+    ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "wiresift"))
+    ap.add_argument("--markdown", action="store_true")
+    a = ap.parse_args()
+
+    big = capture(a.n, a.seed)
+    sample = capture(a.tshark_sample, a.seed)
+    ws = a.bin
+    have = {t: shutil.which(t) is not None for t in ("tcpdump", "tshark")}
+    if a.no_tshark:
+        have["tshark"] = False
+    subprocess.run(shell(f"cat '{big}' > /dev/null"))
+
+    rows = []  # (label, packets, wall, rss)
+
+    def add(label, cmd, packets=a.n, runs=a.runs, tool=None):
+        if tool and not have[tool]:
+            return None
+        wall, rss = measure(cmd, runs)
+        rows.append((label, packets, wall, rss))
+        print(f"  {label}: {wall:.2f} s, {rss / 1024:.1f} MiB", file=sys.stderr)
+        return wall
+
+    f = str(big)
+    s = str(sample)
+    t_cat = add("cat FILE > /dev/null", shell(f"cat '{f}' > /dev/null"))
+    t_f = add("wiresift -Y 'ip.dst == 10.0.0.5' -T fields -e frame.number", [ws, "-r", f, "-Y", "ip.dst == 10.0.0.5", "-T", "fields", "-e", "frame.number"])
+    t_f69 = add("wiresift -Y 'udp.port == 69' -T fields -e frame.number", [ws, "-r", f, "-Y", "udp.port == 69", "-T", "fields", "-e", "frame.number"])
+    t_td = add("tcpdump -r FILE -w /dev/null 'dst host 10.0.0.5'", ["tcpdump", "-r", f, "-w", "/dev/null", "dst host 10.0.0.5"], tool="tcpdump")
+    t_td69 = add("tcpdump -r FILE -w /dev/null 'udp port 69'", ["tcpdump", "-r", f, "-w", "/dev/null", "udp port 69"], tool="tcpdump")
+    t_sum = add("wiresift -r FILE (summary)", [ws, "-r", f])
+    t_tdn = add("tcpdump -nr FILE", ["tcpdump", "-nr", f], tool="tcpdump")
+    t_json = add("wiresift -T json", [ws, "-r", f, "-T", "json"])
+    t_states = add("wiresift -q -z tcp,states", [ws, "-r", f, "-q", "-z", "tcp,states"])
+    t_conv = add("wiresift -q -z conv,tcp", [ws, "-r", f, "-q", "-z", "conv,tcp"])
+    ts_sum = add("tshark -r SAMPLE (summary)", ["tshark", "-r", s], packets=a.tshark_sample, runs=1, tool="tshark")
+    ts_f = add("tshark -r SAMPLE -Y 'ip.dst == 10.0.0.5' -T fields -e frame.number", ["tshark", "-r", s, "-Y", "ip.dst == 10.0.0.5", "-T", "fields", "-e", "frame.number"], packets=a.tshark_sample, runs=1, tool="tshark")
+    ts_json = add("tshark -r SAMPLE -T json", ["tshark", "-r", s, "-T", "json"], packets=a.tshark_sample, runs=1, tool="tshark")
+    ts_conv = add("tshark -r SAMPLE -q -z conv,tcp", ["tshark", "-r", s, "-q", "-z", "conv,tcp"], packets=a.tshark_sample, runs=1, tool="tshark")
+
+    nproc = os.cpu_count()
+    print()
+    print(f"capture: {big.name}, {a.n} packets, {big.stat().st_size / 1e9:.2f} GB; {nproc} cores; median of {a.runs} runs; tshark rows on the first {a.tshark_sample} packets")
+    print()
+    print("| command | wall | rate | max RSS |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, packets, wall, rss in rows:
+        print(f"| `{label}` | {wall:.2f} s | {packets / wall / 1e6:.2f} M pkt/s | {rss / 1024:.1f} MiB |")
+
+    def rate(label_wall, packets):
+        return packets / label_wall if label_wall else None
+
+    print()
+    print("| target | measured |")
+    print("| --- | --- |")
+    if t_f and t_cat:
+        print(f"| filter+fields ≤ 1.5x cat | {t_f / t_cat:.2f}x cat (udp.port == 69: {t_f69 / t_cat:.2f}x) |")
+    if t_f and t_td:
+        print(f"| ≥ 3x faster than tcpdump with the BPF filter | {t_td / t_f:.1f}x (udp port 69: {t_td69 / t_f69:.1f}x) |")
+    if t_sum and ts_sum:
+        print(f"| summary ≥ 20x tshark | {rate(t_sum, a.n) / rate(ts_sum, a.tshark_sample):.1f}x |")
+    if t_sum and t_tdn:
+        print(f"| summary ≥ 15x tcpdump -n | {t_tdn / t_sum:.1f}x |")
+    if t_json and ts_json:
+        print(f"| -T json ≥ 100x tshark's rate | {rate(t_json, a.n) / rate(ts_json, a.tshark_sample):.0f}x |")
+    if t_f and ts_f:
+        print(f"| filter vs tshark -Y | {rate(t_f, a.n) / rate(ts_f, a.tshark_sample):.0f}x |")
+    if t_states and ts_conv:
+        print(f"| -z tcp,states ≥ 25x tshark -z conv,tcp | {rate(t_states, a.n) / rate(ts_conv, a.tshark_sample):.1f}x (conv,tcp: {rate(t_conv, a.n) / rate(ts_conv, a.tshark_sample):.1f}x) |")
+
+
+if __name__ == "__main__":
+    main()
