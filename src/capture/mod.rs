@@ -3,7 +3,8 @@
 //! A source hands out one [`Frame`] at a time, borrowed from a buffer the source reuses, so
 //! reading allocates nothing per packet. File input (classic pcap and pcapng, from a path or
 //! stdin) lives in [`file`]; live capture through libpcap (feature `live`) in `live`. Both
-//! implement [`FrameSource`], which is all the run loop needs.
+//! implement [`FrameSource`], which is all the run loop needs. [`writer`] writes frames back
+//! out as pcap or pcapng, in pure Rust.
 //!
 //! Nothing here panics on hostile input: every length read from a file is checked against
 //! [`MAX_RECORD_LEN`] before it is used to size anything.
@@ -11,6 +12,7 @@
 pub mod file;
 pub mod pcap;
 pub mod pcapng;
+pub mod writer;
 
 use std::fmt;
 
