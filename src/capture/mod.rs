@@ -10,6 +10,8 @@
 //! [`MAX_RECORD_LEN`] before it is used to size anything.
 
 pub mod file;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod pcap;
 pub mod pcapng;
 pub mod writer;
@@ -264,6 +266,14 @@ pub enum CaptureError {
         offset: u64,
         /// What is wrong, in words.
         what: String,
+    },
+    /// A live capture failed while reading (the interface went away, a driver error).
+    #[error("{name}: capture error: {message}")]
+    Live {
+        /// Interface name.
+        name: String,
+        /// libpcap's description.
+        message: String,
     },
     /// The operating system failed a read.
     #[error("{name}: read error: {source}")]
