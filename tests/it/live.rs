@@ -293,6 +293,42 @@ mod with_libpcap {
     }
 
     #[test]
+    fn user_drops_privileges_before_the_file_is_created() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let nobody = Command::new("id").args(["-u", "nobody"]).output();
+        let Some(uid) = nobody
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        else {
+            println!("skipped: no user \"nobody\" here");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let out = dir.path().join("as-nobody.pcap");
+        let Some(cap) = start(&[
+            "--user",
+            "nobody",
+            "-a",
+            "duration:0.3",
+            "-w",
+            out.to_str().unwrap(),
+        ]) else {
+            return;
+        };
+        let (status, _, stderr) = cap.finish();
+        assert!(status.success(), "{stderr}");
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().uid(),
+            uid,
+            "written as nobody"
+        );
+        FileReader::open(out.to_str().unwrap()).expect("a valid (empty) capture");
+    }
+
+    #[test]
     fn bad_capture_filter_is_a_usage_error_before_capture() {
         let run = Command::new(env!("CARGO_BIN_EXE_wiresift"))
             .args(["-i", "lo", "-f", "udp port"])
