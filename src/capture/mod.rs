@@ -1,19 +1,76 @@
-//! Capture sources: where frames come from.
+//! Capture sources: where frames come from, and where they can be written to.
 //!
 //! A source hands out one [`Frame`] at a time, borrowed from a buffer the source reuses, so
 //! reading allocates nothing per packet. File input (classic pcap and pcapng, from a path or
-//! stdin) lives in [`file`]; live capture through libpcap (feature `live`) in `live`.
+//! stdin) lives in [`file`]; live capture through libpcap (feature `live`) in `live`. Both
+//! implement [`FrameSource`], which is all the run loop needs. [`writer`] writes frames back
+//! out as pcap or pcapng, in pure Rust.
 //!
 //! Nothing here panics on hostile input: every length read from a file is checked against
 //! [`MAX_RECORD_LEN`] before it is used to size anything.
 
 pub mod file;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod pcap;
 pub mod pcapng;
+pub mod writer;
 
 use std::fmt;
 
 pub use file::FileReader;
+
+/// Anything frames can be read from: a capture file or a live interface.
+///
+/// The run loop reads through this trait only, so it treats file and live input alike.
+pub trait FrameSource {
+    /// Next frame, borrowed from the source until the next call. `Ok(None)` at the end: end
+    /// of file, or a live capture that was stopped (signal, `-a duration`).
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError>;
+
+    /// Name used in messages (the file name, or the interface name).
+    fn name(&self) -> &str;
+
+    /// Link type of the first interface, when already known.
+    fn link_type(&self) -> Option<LinkType>;
+
+    /// Snapshot length of the first interface (0 when unknown or unlimited).
+    fn snaplen(&self) -> u32;
+
+    /// Packet counters kept by the capture mechanism; `None` for files.
+    fn stats(&mut self) -> Option<CaptureStats> {
+        None
+    }
+}
+
+impl FrameSource for FileReader {
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        FileReader::next_frame(self)
+    }
+
+    fn name(&self) -> &str {
+        FileReader::name(self)
+    }
+
+    fn link_type(&self) -> Option<LinkType> {
+        FileReader::link_type(self)
+    }
+
+    fn snaplen(&self) -> u32 {
+        FileReader::snaplen(self)
+    }
+}
+
+/// Counters of a live capture, as libpcap's `pcap_stats` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaptureStats {
+    /// Packets the capture mechanism received (its own count, which may differ from ours).
+    pub received: u64,
+    /// Packets dropped because the kernel buffer was full (`ps_drop`).
+    pub dropped_by_kernel: u64,
+    /// Packets dropped by the network interface or its driver (`ps_ifdrop`).
+    pub dropped_by_interface: u64,
+}
 
 /// Largest captured length of one record we accept (bytes).
 ///
@@ -220,6 +277,14 @@ pub enum CaptureError {
         offset: u64,
         /// What is wrong, in words.
         what: String,
+    },
+    /// A live capture failed while reading (the interface went away, a driver error).
+    #[error("{name}: capture error: {message}")]
+    Live {
+        /// Interface name.
+        name: String,
+        /// libpcap's description.
+        message: String,
     },
     /// The operating system failed a read.
     #[error("{name}: read error: {source}")]

@@ -72,6 +72,48 @@ pub struct Args {
     /// Flush standard output after each packet.
     #[arg(short = 'l')]
     pub line_buffered: bool,
+
+    // Live capture and capture writing: see `super::capture` (build with `--features live`
+    // for -i and -D).
+    /// Capture live from interface IFACE (a name, or a number from -D).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// List the interfaces live capture can use, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
+
+    /// Capture filter in libpcap (BPF) syntax, applied by the kernel.
+    #[arg(short = 'f', value_name = "FILTER")]
+    pub capture_filter: Option<String>,
+
+    /// Snapshot length: capture at most N bytes of each packet (0 = 262144, the default).
+    #[arg(short = 's', long = "snapshot-length", value_name = "N")]
+    pub snaplen: Option<u32>,
+
+    /// Do not put the interface in promiscuous mode.
+    #[arg(short = 'p', long = "no-promiscuous-mode")]
+    pub no_promiscuous: bool,
+
+    /// Stop a live capture after a condition: duration:SECONDS.
+    #[arg(short = 'a', long = "autostop", value_name = "COND")]
+    pub autostop: Vec<String>,
+
+    /// Kernel capture buffer size in MiB.
+    #[arg(short = 'B', long = "buffer-size", value_name = "MIB")]
+    pub buffer_size: Option<u32>,
+
+    /// Write the packets that pass the display filter to FILE ("-" for standard output).
+    #[arg(short = 'w', value_name = "FILE")]
+    pub write_file: Option<String>,
+
+    /// Format of the file -w writes: pcap (default) or pcapng.
+    #[arg(short = 'F', value_name = "FORMAT")]
+    pub write_format: Option<String>,
+
+    /// After opening the capture interface, drop root privileges to USER (like tcpdump -Z).
+    #[arg(long = "user", value_name = "USER")]
+    pub user: Option<String>,
 }
 
 #[cfg(test)]
@@ -112,6 +154,46 @@ mod tests {
             parse(&["-G", "protocols"]).glossary.as_deref(),
             Some("protocols")
         );
+    }
+
+    #[test]
+    fn live_capture_flags() {
+        let a = parse(&[
+            "-i",
+            "lo",
+            "-f",
+            "udp port 53",
+            "-s",
+            "128",
+            "-p",
+            "-a",
+            "duration:3",
+            "-B",
+            "4",
+            "-c",
+            "10",
+            "--user",
+            "nobody",
+        ]);
+        assert_eq!(a.interface.as_deref(), Some("lo"));
+        assert_eq!(a.capture_filter.as_deref(), Some("udp port 53"));
+        assert_eq!((a.snaplen, a.no_promiscuous), (Some(128), true));
+        assert_eq!(a.autostop, vec!["duration:3"]);
+        assert_eq!((a.buffer_size, a.count), (Some(4), Some(10)));
+        assert_eq!(a.user.as_deref(), Some("nobody"));
+        assert!(parse(&["-D"]).list_interfaces);
+        assert!(!parse(&["-r", "x"]).list_interfaces);
+        assert_eq!(parse(&["--interface", "2"]).interface.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn write_flags() {
+        let a = parse(&["-r", "in.pcap", "-w", "out.pcapng", "-F", "pcapng", "-P"]);
+        assert_eq!(a.write_file.as_deref(), Some("out.pcapng"));
+        assert_eq!(a.write_format.as_deref(), Some("pcapng"));
+        assert!(a.print_summary);
+        assert_eq!(parse(&["-w", "-"]).write_file.as_deref(), Some("-"));
+        assert_eq!(parse(&["-w", "x"]).write_format, None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the command line is found here, before any capture is opened.
 
 use super::args::Args;
+use super::capture::CaptureConfig;
 use crate::dissect::Depth;
 use crate::fields::{FieldId, Needs, registry};
 use crate::filter::Filter;
@@ -69,6 +70,8 @@ pub struct Config {
     pub depth: Depth,
     /// Flush after each packet.
     pub line_buffered: bool,
+    /// Live capture and `-w` settings.
+    pub capture: CaptureConfig,
 }
 
 impl TryFrom<Args> for Config {
@@ -85,6 +88,13 @@ impl TryFrom<Args> for Config {
             ))
         })?;
         let output = output_kind(&a)?;
+        let capture = CaptureConfig::from_args(&a)?;
+        // As tshark: with -w, packets are printed only when -P asks for it.
+        let output = if capture.write.is_some() && !a.print_summary {
+            OutputKind::Quiet
+        } else {
+            output
+        };
         let (needs, depth) = requirements(&output, &filter);
         Ok(Config {
             read_file: a.read_file,
@@ -98,6 +108,7 @@ impl TryFrom<Args> for Config {
             needs,
             depth,
             line_buffered: a.line_buffered,
+            capture,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The command-line front end: arguments, configuration, the run loop, exit codes.
 
 pub mod args;
+pub mod capture;
 pub mod config;
 pub mod run;
 
@@ -45,11 +46,17 @@ pub fn run(args: Args) -> u8 {
             Err(e) => fail(EXIT_USAGE, e),
         };
     }
+    if args.list_interfaces {
+        return capture::list_interfaces();
+    }
     let cfg = match Config::try_from(args) {
         Ok(c) => c,
         Err(e @ UsageError::Filter(_)) => return fail(EXIT_USAGE, e),
         Err(e) => return fail(EXIT_USAGE, e),
     };
+    if cfg.capture.is_active() {
+        return capture::run(&cfg);
+    }
     let Some(path) = cfg.read_file.clone() else {
         return fail(
             EXIT_USAGE,

@@ -1,7 +1,7 @@
 //! The read–dissect–track–filter–print loop.
 
 use super::config::{Config, OutputKind};
-use crate::capture::{CaptureError, FileReader, LinkType};
+use crate::capture::{CaptureError, FrameSource, LinkType};
 use crate::dissect::{self, Depth, FrameTimes};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
@@ -92,14 +92,15 @@ impl Write for Shared {
     }
 }
 
-/// Reads every frame of `reader`, and prints those that pass the filter into `sink`.
+/// Reads every frame of `reader` (a file or a live capture), and prints those that pass the
+/// filter into `sink`.
 ///
 /// # Errors
 /// Only output errors (a closed pipe, a full disk). A damaged capture is reported in
 /// [`RunStats::damage`] after every readable frame was processed.
 pub fn run_capture(
     cfg: &Config,
-    reader: &mut FileReader,
+    reader: &mut dyn FrameSource,
     sink: &mut dyn Sink,
 ) -> io::Result<RunStats> {
     let mut stats = RunStats::default();

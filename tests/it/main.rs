@@ -2,4 +2,6 @@
 
 mod cli;
 mod golden;
+mod live;
 mod support;
+mod write;
