@@ -236,13 +236,12 @@ impl<W: Write> CaptureWriter<W> {
         if precision < needs {
             return Err(WriteError::FinerPrecision);
         }
-        let secs = u32::try_from(frame.ts.secs).map_err(|_| WriteError::TimestampOutOfRange {
-            ts: frame.ts,
-            format: "pcap",
-        })?;
+        let ts = stored(frame.ts);
+        let secs = u32::try_from(ts.secs)
+            .map_err(|_| WriteError::TimestampOutOfRange { ts, format: "pcap" })?;
         let frac = match precision {
-            TsPrecision::Micro => frame.ts.nanos / NANOS_PER_MICRO,
-            TsPrecision::Nano => frame.ts.nanos,
+            TsPrecision::Micro => ts.nanos / NANOS_PER_MICRO,
+            TsPrecision::Nano => ts.nanos,
         };
         let caplen = caplen(frame)?;
         for word in [secs, frac, caplen, frame.orig_len] {
@@ -412,8 +411,19 @@ fn caplen(frame: &Frame<'_>) -> Result<u32, WriteError> {
     u32::try_from(frame.data.len()).map_err(|_| WriteError::TooLarge(frame.data.len()))
 }
 
+/// The timestamp written for a frame: a frame without one (a pcapng Simple Packet Block) is
+/// written at the epoch, as tshark writes it.
+fn stored(ts: Timestamp) -> Timestamp {
+    if ts.is_none() {
+        Timestamp::default()
+    } else {
+        ts
+    }
+}
+
 /// A timestamp in pcapng units of 10^-6 or 10^-9 s since the epoch.
 fn pcapng_units(ts: Timestamp, precision: TsPrecision) -> Result<u64, WriteError> {
+    let ts = stored(ts);
     let out_of_range = || WriteError::TimestampOutOfRange {
         ts,
         format: "pcapng",
