@@ -72,6 +72,15 @@ pub struct Args {
     /// Flush standard output after each packet.
     #[arg(short = 'l')]
     pub line_buffered: bool,
+
+    /// A report printed after the packets (repeatable): tcp,states, tcp,trace,
+    /// tftp,transfers, conv,tcp, conv,udp, conv,ip, endpoints,ip.
+    #[arg(short = 'z', value_name = "SPEC")]
+    pub stats: Vec<String>,
+
+    /// Write the files of complete transfers into DIR (only tftp,DIR is supported).
+    #[arg(long = "export-objects", value_name = "TYPE,DIR")]
+    pub export_objects: Option<String>,
 }
 
 #[cfg(test)]
@@ -112,6 +121,20 @@ mod tests {
             parse(&["-G", "protocols"]).glossary.as_deref(),
             Some("protocols")
         );
+    }
+
+    #[test]
+    fn stats_are_repeatable() {
+        let a = parse(&["-z", "tcp,states", "-z", "conv,tcp", "-q"]);
+        assert_eq!(a.stats, vec!["tcp,states", "conv,tcp"]);
+        assert!(a.quiet);
+    }
+
+    #[test]
+    fn export_objects() {
+        let a = parse(&["--export-objects", "tftp,out"]);
+        assert_eq!(a.export_objects.as_deref(), Some("tftp,out"));
+        assert!(parse(&[]).export_objects.is_none());
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Config {
     pub depth: Depth,
     /// Flush after each packet.
     pub line_buffered: bool,
+    /// Reports after the packets (`-z`) and exports.
+    pub stats: crate::stats::StatsConfig,
 }
 
 impl TryFrom<Args> for Config {
@@ -85,7 +87,9 @@ impl TryFrom<Args> for Config {
             ))
         })?;
         let output = output_kind(&a)?;
+        let stats = stats_config(&a)?;
         let (needs, depth) = requirements(&output, &filter);
+        let (needs, depth) = stats.requirements(needs, depth);
         Ok(Config {
             read_file: a.read_file,
             filter,
@@ -98,8 +102,35 @@ impl TryFrom<Args> for Config {
             needs,
             depth,
             line_buffered: a.line_buffered,
+            stats,
         })
     }
+}
+
+/// `-z` and `--export-objects`; reports follow `-T` (text, json or jsonl).
+fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
+    use crate::output::report::Format;
+    let specs = a
+        .stats
+        .iter()
+        .map(|s| crate::stats::ReportSpec::parse(s).map_err(UsageError::Invalid))
+        .collect::<Result<_, _>>()?;
+    let export_tftp = a
+        .export_objects
+        .as_deref()
+        .map(crate::stats::parse_export)
+        .transpose()
+        .map_err(UsageError::Invalid)?;
+    let format = match a.output_format.as_str() {
+        "json" => Format::Json,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        _ => Format::Text,
+    };
+    Ok(crate::stats::StatsConfig {
+        specs,
+        export_tftp,
+        format,
+    })
 }
 
 fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {

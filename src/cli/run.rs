@@ -103,6 +103,7 @@ pub fn run_capture(
 ) -> io::Result<RunStats> {
     let mut stats = RunStats::default();
     let mut trackers = Trackers::new(cfg.needs);
+    let mut reports = (!cfg.stats.is_empty()).then(|| crate::stats::Reports::new(&cfg.stats));
     let mut first_ts = None;
     let mut prev_ts = None;
     let mut prev_displayed = None;
@@ -141,12 +142,19 @@ pub fn run_capture(
             trackers.tftp_lookup(),
         );
         trackers.observe(&mut d);
-        if cfg.filter.matches(&d) {
+        let passed = cfg.filter.matches(&d);
+        if let Some(r) = &mut reports {
+            r.observe(&d, passed);
+        }
+        if passed {
             stats.displayed += 1;
             prev_displayed = Some(now);
             sink.packet(&d)?;
         }
     }
     sink.finish()?;
+    if let Some(r) = reports {
+        r.finish(&mut io::stdout().lock(), &mut io::stderr().lock())?;
+    }
     Ok(stats)
 }
