@@ -69,6 +69,9 @@ struct Side {
     /// This side proved it received the peer's SYN / FIN.
     got_syn: bool,
     got_fin: bool,
+    /// Already sent a SYN / a SYN+ACK (a second one is a retransmission).
+    sent_syn: bool,
+    sent_synack: bool,
     pkts: u64,
     bytes: u64,
     zeek: Zeek,
@@ -103,6 +106,7 @@ struct Conn {
     last: i128,
     selected: bool,
     reused: bool,
+    completeness: u8,
 }
 
 /// One finished connection: a row of `-z tcp,states`.
@@ -133,6 +137,8 @@ pub struct ConnRow {
     pub conn_state: &'static str,
     /// Zeek `history`.
     pub history: String,
+    /// Wireshark's `tcp.completeness` after the last segment.
+    pub completeness: u8,
     /// Segments and TCP payload bytes client → server.
     pub c2s: (u64, u64),
     /// Segments and TCP payload bytes server → client.
@@ -228,7 +234,7 @@ impl TcpConnections {
     pub fn observe(&mut self, d: &Dissection<'_>, selected: bool) {
         self.frames += 1;
         let now = d.times.relative;
-        if self.frames.is_multiple_of(SWEEP_EVERY_FRAMES) {
+        if self.frames % SWEEP_EVERY_FRAMES == 0 {
             self.sweep(now);
         }
         let (Some(g), Some(tcp)) = (&d.generated.tcp, d.tcp()) else {
@@ -260,6 +266,7 @@ impl TcpConnections {
             return;
         };
         c.selected |= selected;
+        c.completeness = g.completeness_after;
         let x = usize::from(c.sides[1].addr == Some(from) && c.sides[0].addr != Some(from));
         let mut out = Vec::new();
         c.segment(x, &seg, d.number, now, &mut out);
@@ -408,6 +415,7 @@ impl Conn {
             last: now,
             selected: false,
             reused: seg.analysis & analysis::REUSED_PORTS != 0,
+            completeness: 0,
         }
     }
 
@@ -446,12 +454,13 @@ impl Conn {
             cx.tags.push("port numbers reused");
             self.reused = false;
         }
-        // a. In-order delivery: earlier SYN / FIN from x reach y before this segment.
-        if self.sides[x].syn_pending {
+        // a. In-order delivery: earlier SYN / FIN from x reach y before this segment (a
+        //    SYN or FIN sent again is that same segment, not a later one).
+        if self.sides[x].syn_pending && seg.flags & (SYN | ACK) != SYN {
             self.sides[x].syn_pending = false;
             self.prove_syn(y, &cx, out);
         }
-        if self.sides[x].fin_pending {
+        if self.sides[x].fin_pending && seg.flags & FIN == 0 {
             self.sides[x].fin_pending = false;
             self.sides[y].got_fin = true;
             self.emit(y, Event::RcvFin, &cx, out);
@@ -484,7 +493,11 @@ impl Conn {
             } else {
                 Event::SndSyn
             };
-            let again = self.sides[x].isn == Some(seg.seq);
+            let again = if ev == Event::SndSyn {
+                std::mem::replace(&mut self.sides[x].sent_syn, true)
+            } else {
+                std::mem::replace(&mut self.sides[x].sent_synack, true)
+            };
             self.sides[x].isn.get_or_insert(seg.seq);
             if ev == Event::SndSynAck {
                 // Sending SYN+ACK proves the peer's SYN arrived.
@@ -753,6 +766,7 @@ impl Conn {
             server_state: self.ends[1].describe(),
             conn_state: self.conn_state(),
             history,
+            completeness: self.completeness,
             c2s: (self.sides[0].pkts, self.sides[0].bytes),
             s2c: (self.sides[1].pkts, self.sides[1].bytes),
             start_ns: self.first,

@@ -110,6 +110,8 @@ pub struct TcpFrameInfo {
     pub irtt_ns: Option<i128>,
     /// Completeness accumulated before this segment.
     pub completeness: u8,
+    /// Completeness including this segment (what `tshark -2` shows at the stream's end).
+    pub completeness_after: u8,
     /// Time since the stream's first segment, ns (`tcp.time_relative`); None where TShark
     /// stops before printing it (a header length under 20).
     pub time_relative_ns: Option<i128>,
@@ -363,6 +365,7 @@ impl TcpTracker {
             info.analysis |= analysis::REUSED_PORTS;
         }
         if seglen.is_none() {
+            info.completeness_after = s.completeness;
             info.rel_seq = seg.seq;
             info.rel_ack = seg.ack;
             info.has_ack = seg.flags & ACK != 0;
@@ -370,6 +373,7 @@ impl TcpTracker {
         }
         set_bases(s, dir, rev, &seg, ws);
         update_completeness(s, &seg, new_stream);
+        info.completeness_after = s.completeness;
         analyse_sequence(s, dir, rev, &seg, &mut info);
         update_irtt(s, &seg);
         fill_relative(s, dir, rev, &seg, &mut info);
