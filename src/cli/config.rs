@@ -239,6 +239,13 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
         }
     };
     let needs = needs.union(filter.needs());
+    // TFTP on ephemeral ports is recognised through the TFTP tracker: any full-depth dissection
+    // (a `tftp` filter, `-e tftp.opcode`) needs it, or only port-69 datagrams decode as TFTP.
+    let needs = if depth.max(filter.depth()) >= Depth::All {
+        needs.union(Needs::TFTP)
+    } else {
+        needs
+    };
     let tracker_depth = if needs.tftp {
         Depth::All
     } else if needs.tcp || needs.echo {

@@ -224,12 +224,17 @@ pub struct Section {
     title: String,
     table: Table,
     notes: Vec<String>,
+    /// Text form when it is not the table (the trace prints one line per change).
+    lines: Option<Vec<String>>,
 }
 
 impl Section {
     fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", self.title)?;
-        writeln!(out, "{}", self.table.render())?;
+        match &self.lines {
+            Some(lines) => lines.iter().try_for_each(|l| writeln!(out, "{l}"))?,
+            None => writeln!(out, "{}", self.table.render())?,
+        }
         for n in &self.notes {
             writeln!(out, "{n}")?;
         }
@@ -312,6 +317,7 @@ fn tcp_states(r: &tcp::TcpReport) -> Section {
         title: "TCP connection states (bytes = TCP payload; times in seconds)".into(),
         table: t,
         notes,
+        lines: None,
     }
 }
 
@@ -358,7 +364,44 @@ fn tcp_trace(r: &tcp::TcpReport) -> Section {
     let mut t = Table::new(&[
         "stream", "frame", "time", "endpoint", "from", "to", "segment", "event", "tags",
     ]);
+    let mut lines = Vec::new();
+    let mut current = None;
     for e in r.trace.iter().filter(|e| selected.contains(&e.stream)) {
+        if current != Some(e.stream) {
+            current = Some(e.stream);
+            if let Some(row) = r.rows.iter().find(|x| x.stream == e.stream) {
+                let inferred = if row.client_inferred {
+                    " (roles inferred)"
+                } else {
+                    ""
+                };
+                lines.push(format!(
+                    "stream {}: client {} -> server {}{inferred}",
+                    e.stream,
+                    endpoint(row.client),
+                    endpoint(row.server)
+                ));
+            }
+        }
+        let change = if e.from == e.to {
+            format!("{} (no change)", e.from)
+        } else {
+            format!("{} -> {}", e.from, e.to)
+        };
+        let tags = if e.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", e.tags.join(", "))
+        };
+        lines.push(format!(
+            "  #{:<6} {:>12.6}  {:<6} {:<28}  [{}]  {}{tags}",
+            e.frame,
+            e.time_ns as f64 / 1e9,
+            e.endpoint,
+            change,
+            e.segment,
+            e.event
+        ));
         t.row(vec![
             Value::from(e.stream),
             Value::from(e.frame),
@@ -375,6 +418,7 @@ fn tcp_trace(r: &tcp::TcpReport) -> Section {
         title: "TCP state transitions (time in seconds since the first frame)".into(),
         table: t,
         notes: limit_notes(r),
+        lines: Some(lines),
     }
 }
 
@@ -424,6 +468,7 @@ fn tftp_transfers(t: &tftp::TftpTransfers) -> Section {
         title: "TFTP transfers (duration in seconds)".into(),
         table: tab,
         notes,
+        lines: None,
     }
 }
 
@@ -510,5 +555,6 @@ fn conversations(c: &conv::ConvTable) -> Section {
         title: format!("{title} (bytes = frame bytes; times in seconds)"),
         table: tab,
         notes,
+        lines: None,
     }
 }
