@@ -116,7 +116,11 @@ fn clean_session() {
         wiresift(&["-r", f.to_str().unwrap(), "-q", "-z", "tcp,trace"])
     };
     assert!(
-        f.contains("| client   | CLOSED       | SYN_SENT     | SYN"),
+        f.contains("stream 0: client 10.0.0.1:40000 -> server 10.0.0.2:80"),
+        "{f}"
+    );
+    assert!(
+        f.contains("  #1          0.000000  client CLOSED -> SYN_SENT"),
         "{f}"
     );
 }
