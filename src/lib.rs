@@ -14,4 +14,5 @@ pub mod fields;
 pub mod filter;
 pub mod output;
 pub mod resolve;
+pub mod stats;
 pub mod track;

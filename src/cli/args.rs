@@ -114,6 +114,15 @@ pub struct Args {
     /// After opening the capture interface, drop root privileges to USER (like tcpdump -Z).
     #[arg(long = "user", value_name = "USER")]
     pub user: Option<String>,
+
+    /// A report printed after the packets (repeatable): tcp,states, tcp,trace,
+    /// tftp,transfers, conv,tcp, conv,udp, conv,ip, endpoints,ip.
+    #[arg(short = 'z', value_name = "SPEC")]
+    pub stats: Vec<String>,
+
+    /// Write the files of complete transfers into DIR (only tftp,DIR is supported).
+    #[arg(long = "export-objects", value_name = "TYPE,DIR")]
+    pub export_objects: Option<String>,
 }
 
 #[cfg(test)]
@@ -194,6 +203,20 @@ mod tests {
         assert!(a.print_summary);
         assert_eq!(parse(&["-w", "-"]).write_file.as_deref(), Some("-"));
         assert_eq!(parse(&["-w", "x"]).write_format, None);
+    }
+
+    #[test]
+    fn stats_are_repeatable() {
+        let a = parse(&["-z", "tcp,states", "-z", "conv,tcp", "-q"]);
+        assert_eq!(a.stats, vec!["tcp,states", "conv,tcp"]);
+        assert!(a.quiet);
+    }
+
+    #[test]
+    fn export_objects() {
+        let a = parse(&["--export-objects", "tftp,out"]);
+        assert_eq!(a.export_objects.as_deref(), Some("tftp,out"));
+        assert!(parse(&[]).export_objects.is_none());
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct Config {
     pub line_buffered: bool,
     /// Live capture and `-w` settings.
     pub capture: CaptureConfig,
+    /// Reports after the packets (`-z`) and exports.
+    pub stats: crate::stats::StatsConfig,
 }
 
 impl TryFrom<Args> for Config {
@@ -95,7 +97,9 @@ impl TryFrom<Args> for Config {
         } else {
             output
         };
+        let stats = stats_config(&a)?;
         let (needs, depth) = requirements(&output, &filter);
+        let (needs, depth) = stats.requirements(needs, depth);
         Ok(Config {
             read_file: a.read_file,
             filter,
@@ -109,8 +113,35 @@ impl TryFrom<Args> for Config {
             depth,
             line_buffered: a.line_buffered,
             capture,
+            stats,
         })
     }
+}
+
+/// `-z` and `--export-objects`; reports follow `-T` (text, json or jsonl).
+fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
+    use crate::output::report::Format;
+    let specs = a
+        .stats
+        .iter()
+        .map(|s| crate::stats::ReportSpec::parse(s).map_err(UsageError::Invalid))
+        .collect::<Result<_, _>>()?;
+    let export_tftp = a
+        .export_objects
+        .as_deref()
+        .map(crate::stats::parse_export)
+        .transpose()
+        .map_err(UsageError::Invalid)?;
+    let format = match a.output_format.as_str() {
+        "json" => Format::Json,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        _ => Format::Text,
+    };
+    Ok(crate::stats::StatsConfig {
+        specs,
+        export_tftp,
+        format,
+    })
 }
 
 fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
@@ -219,6 +250,13 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
         }
     };
     let needs = needs.union(filter.needs());
+    // TFTP on ephemeral ports is recognised through the TFTP tracker: any full-depth dissection
+    // (a `tftp` filter, `-e tftp.opcode`) needs it, or only port-69 datagrams decode as TFTP.
+    let needs = if depth.max(filter.depth()) >= Depth::All {
+        needs.union(Needs::TFTP)
+    } else {
+        needs
+    };
     let tracker_depth = if needs.tftp {
         Depth::All
     } else if needs.tcp || needs.echo {

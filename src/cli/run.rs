@@ -106,6 +106,7 @@ pub fn run_capture(
     let mut stats = RunStats::default();
     let mut trackers = Trackers::new(cfg.needs);
     let mut defrag = Defragmenter::default();
+    let mut reports = (!cfg.stats.is_empty()).then(|| crate::stats::Reports::new(&cfg.stats));
     let mut first_ts = None;
     let mut prev_ts = None;
     let mut prev_displayed = None;
@@ -159,7 +160,11 @@ pub fn run_capture(
             }
         }
         trackers.observe(&mut d);
-        if cfg.filter.matches(&d) {
+        let passed = cfg.filter.matches(&d);
+        if let Some(r) = &mut reports {
+            r.observe(&d, passed);
+        }
+        if passed {
             stats.displayed += 1;
             if !now.is_none() {
                 prev_displayed = Some(now);
@@ -168,5 +173,8 @@ pub fn run_capture(
         }
     }
     sink.finish()?;
+    if let Some(r) = reports {
+        r.finish(&mut io::stdout().lock(), &mut io::stderr().lock())?;
+    }
     Ok(stats)
 }

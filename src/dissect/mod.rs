@@ -293,6 +293,8 @@ pub struct Generated {
     pub tftp: Option<crate::track::tftp::TftpFrameInfo>,
     /// The frame that answers or is answered by this ICMP/ICMPv6 echo.
     pub echo: Option<crate::track::echo::EchoLink>,
+    /// UDP conversation index of the outermost UDP layer (`udp.stream`).
+    pub udp_stream: Option<u32>,
 }
 
 /// Times of a frame relative to others.

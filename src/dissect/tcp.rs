@@ -399,6 +399,22 @@ macro_rules! analysis_flag {
     };
 }
 
+macro_rules! generated_time {
+    ($name:literal, $label:literal, |$g:ident| $body:expr) => {
+        FieldDef::new($name, $label, FieldType::RelTime, Proto::Tcp, {
+            fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+                if first_tcp(layer, d) {
+                    if let Some(ns) = d.generated.tcp.as_ref().and_then(|$g| $body) {
+                        emit(Value::RelTime(ns));
+                    }
+                }
+            }
+            extract
+        })
+        .generated(Needs::TCP)
+    };
+}
+
 use crate::track::tcp::analysis as a;
 
 fn flags_str_field<'a>(layer: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
@@ -764,6 +780,22 @@ pub static FIELDS: &[FieldDef] = &[
         "This is an ACK to the segment in frame",
         FrameNum,
         |g| g.acks_frame.map(|f| f as u64)
+    ),
+    generated_time!(
+        "tcp.analysis.ack_rtt",
+        "The RTT to ACK the segment was",
+        |g| g.ack_rtt_ns.filter(|t| *t != 0)
+    ),
+    generated_time!("tcp.analysis.initial_rtt", "iRTT", |g| g.irtt_ns),
+    generated_time!(
+        "tcp.time_relative",
+        "Time since first frame in this TCP stream",
+        |g| g.time_relative_ns
+    ),
+    generated_time!(
+        "tcp.time_delta",
+        "Time since previous frame in this TCP stream",
+        |g| g.time_delta_ns
     ),
 ];
 

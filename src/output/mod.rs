@@ -5,6 +5,7 @@ pub mod columns;
 pub mod fields;
 pub mod hexdump;
 pub mod json;
+pub mod report;
 pub mod summary;
 pub mod time;
 pub mod tree;

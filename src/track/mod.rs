@@ -7,7 +7,9 @@
 pub mod defrag;
 pub mod echo;
 pub mod tcp;
+pub mod tcp_state;
 pub mod tftp;
+pub mod udp;
 
 use crate::dissect::{Dissection, IpAddr};
 
@@ -48,6 +50,9 @@ pub struct Trackers {
     pub tftp: Option<tftp::TftpTracker>,
     /// ICMP / ICMPv6 echo matching.
     pub echo: Option<echo::EchoTracker>,
+    /// UDP conversation numbering (`udp.stream`). Always on: one hash lookup per datagram,
+    /// and only when dissection reached UDP.
+    pub udp: udp::UdpTracker,
 }
 
 impl Trackers {
@@ -57,6 +62,7 @@ impl Trackers {
             tcp: needs.tcp.then(tcp::TcpTracker::default),
             tftp: needs.tftp.then(tftp::TftpTracker::default),
             echo: needs.echo.then(echo::EchoTracker::default),
+            udp: udp::UdpTracker::default(),
         }
     }
 
@@ -71,6 +77,7 @@ impl Trackers {
         if let Some(t) = &mut self.echo {
             t.observe(d);
         }
+        self.udp.observe(d);
     }
 
     /// The lookup the UDP dissector uses to recognise TFTP on ephemeral ports.

@@ -111,6 +111,16 @@ pub struct TcpFrameInfo {
     pub irtt_ns: Option<i128>,
     /// Completeness accumulated before this segment.
     pub completeness: u8,
+    /// Completeness including this segment (what `tshark -2` shows at the stream's end).
+    pub completeness_after: u8,
+    /// Time since the stream's first segment, ns (`tcp.time_relative`); None where TShark
+    /// stops before printing it (a header length under 20).
+    pub time_relative_ns: Option<i128>,
+    /// Time since the stream's previous segment, ns (`tcp.time_delta`).
+    pub time_delta_ns: Option<i128>,
+    /// Wireshark would show a SEQ/ACK analysis subtree with content (flags, an ACKed frame or
+    /// bytes in flight); the iRTT is printed only then.
+    pub has_analysis: bool,
 }
 
 impl TcpFrameInfo {
@@ -164,8 +174,17 @@ impl TcpFrameInfo {
     }
 }
 
+/// A segment sent but not yet acknowledged (Wireshark's `tcp_unacked_t`).
+#[derive(Debug, Clone, Copy)]
+struct Unacked {
+    seq: u32,
+    nextseq: u32,
+    frame: u32,
+    time: i128,
+}
+
 /// Per-direction state (Wireshark's `tcp_flow_t`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Flow {
     base_seq: Option<u32>,
     /// Window-scale shift from this side's SYN: None = no SYN seen, Some(None) = SYN without WS.
@@ -177,9 +196,33 @@ struct Flow {
     lastack: u32,
     lastack_time: i128,
     lastnondupack: u32,
-    dupacknum: u32,
+    /// Wireshark parks this at -1 to report an "ACKed unseen segment" gap once.
+    dupacknum: i32,
     lastsegmentflags: u32,
-    unacked: VecDeque<(u32, u32, i128)>,
+    /// Bytes in flight may be computed (cleared by a gap, set again by a reverse ACK).
+    valid_bif: bool,
+    /// Oldest first.
+    unacked: VecDeque<Unacked>,
+}
+
+impl Default for Flow {
+    fn default() -> Flow {
+        Flow {
+            base_seq: None,
+            syn_ws: None,
+            window: None,
+            nextseq: 0,
+            nextseq_time: 0,
+            maxseqtobeacked: 0,
+            lastack: 0,
+            lastack_time: 0,
+            lastnondupack: 0,
+            dupacknum: 0,
+            lastsegmentflags: 0,
+            valid_bif: true,
+            unacked: VecDeque::new(),
+        }
+    }
 }
 
 /// Per-stream state.
@@ -188,9 +231,11 @@ struct Stream {
     index: u32,
     flows: [Flow; 2],
     completeness: u8,
-    syn_time: Option<i128>,
-    synack_seen: bool,
+    /// Time of the most recent SYN (Wireshark's `ts_mru_syn`).
+    mru_syn: Option<i128>,
+    /// Initial RTT; zero counts as unknown, as in Wireshark.
     irtt_ns: Option<i128>,
+    first_seen: i128,
     last_seen: i128,
 }
 
@@ -253,57 +298,91 @@ impl TcpTracker {
         let View::Tcp(tcp) = &layer.view else {
             return None;
         };
-        if !tcp.has_fixed_header() || d.has(Proto::Icmp) || d.has(Proto::Icmpv6) {
+        // TShark reads ports, seq, ack, flags and window (16 bytes) before it looks the
+        // conversation up; a header cut shorter than that has no stream. Inside an ICMP error
+        // the quoted header is not part of any stream.
+        if layer.bytes.len() < 16 || d.has(Proto::Icmp) || d.has(Proto::Icmpv6) {
             return None;
         }
         let (src, dst) = d.ip_endpoints()?;
         let (key, forward) = FlowKey::new(src, tcp.src_port(), dst, tcp.dst_port());
+        let raw = layer.bytes;
+        let hdr_len = u32::from(raw[12] >> 4) * 4;
+        // The segment length is known when the IP header says the segment holds the whole
+        // TCP header; otherwise (a "short segment") TShark numbers the stream but skips the
+        // sequence analysis.
+        let seglen = if tcp.has_fixed_header() {
+            Some(tcp.reported_len)
+        } else {
+            reported_tcp_bytes(d, layer.offset).checked_sub(hdr_len)
+        };
         let seg = Segment {
-            seq: tcp.seq(),
-            ack: tcp.ack(),
-            seglen: tcp.reported_len,
-            flags: tcp.flags(),
-            window: tcp.window() as u32,
+            seq: crate::dissect::be32(raw, 4),
+            ack: crate::dissect::be32(raw, 8),
+            seglen: seglen.unwrap_or(0),
+            flags: crate::dissect::be16(raw, 12) & 0x0fff,
+            window: u32::from(crate::dissect::be16(raw, 14)),
             frame: d.number,
             now: d.frame.ts.as_nanos(),
         };
-        let ws = tcp.window_scale();
+        let ws = if tcp.has_fixed_header() {
+            tcp.window_scale()
+        } else {
+            None
+        };
         let (dir, rev) = if forward { (0, 1) } else { (1, 0) };
         let mut reused = false;
+        let mut new_stream = !self.streams.contains_key(&key);
         if let Some(s) = self.streams.get(&key) {
             let f = &s.flows[dir];
-            if seg.flags & (SYN | ACK) == SYN && f.base_seq.is_some_and(|b| b != seg.seq) {
+            let differs = f.base_seq.is_some_and(|b| b != seg.seq);
+            // A SYN with a new ISN on a known 4-tuple starts a new stream; a SYN-ACK with a new
+            // ISN is flagged but stays in the stream (Wireshark 4.0's dissect_tcp).
+            if differs && seg.flags & (SYN | ACK) == SYN {
+                reused = true;
+                new_stream = true;
+            } else if differs && seg.flags & (SYN | ACK) == SYN | ACK {
                 reused = true;
             }
         }
-        if reused || !self.streams.contains_key(&key) {
+        if new_stream {
             self.make_room(seg.now);
             let stream = Stream {
                 index: self.next_index,
                 flows: [Flow::default(), Flow::default()],
                 completeness: 0,
-                syn_time: None,
-                synack_seen: false,
+                mru_syn: None,
                 irtt_ns: None,
+                first_seen: seg.now,
                 last_seen: seg.now,
             };
             self.next_index = self.next_index.wrapping_add(1);
             self.streams.insert(key, stream);
         }
         let s = self.streams.get_mut(&key)?;
-        s.last_seen = seg.now;
         let mut info = TcpFrameInfo {
             stream: s.index,
             completeness: s.completeness,
+            time_relative_ns: (hdr_len >= 20).then_some(seg.now - s.first_seen),
+            time_delta_ns: (hdr_len >= 20).then_some(seg.now - s.last_seen),
             ..Default::default()
         };
+        s.last_seen = seg.now;
         if reused {
             info.analysis |= analysis::REUSED_PORTS;
         }
+        if seglen.is_none() {
+            info.completeness_after = s.completeness;
+            info.rel_seq = seg.seq;
+            info.rel_ack = seg.ack;
+            info.has_ack = seg.flags & ACK != 0;
+            return Some(info);
+        }
         set_bases(s, dir, rev, &seg, ws);
-        update_completeness(s, &seg);
-        update_irtt(s, &seg);
+        update_completeness(s, &seg, new_stream);
+        info.completeness_after = s.completeness;
         analyse_sequence(s, dir, rev, &seg, &mut info);
+        update_irtt(s, &seg);
         fill_relative(s, dir, rev, &seg, &mut info);
         Some(info)
     }
@@ -325,6 +404,24 @@ impl TcpTracker {
     }
 }
 
+/// Bytes from `tcp_offset` to where the innermost IP header before it says its payload ends.
+fn reported_tcp_bytes(d: &Dissection<'_>, tcp_offset: usize) -> u32 {
+    let end = d
+        .layers
+        .iter()
+        .rev()
+        .filter(|l| l.offset < tcp_offset)
+        .find_map(|l| match &l.view {
+            View::Ipv4(ip) => Some(l.offset + (ip.total_len() as usize).max(ip.hdr_len())),
+            View::Ipv6(ip) => {
+                Some(l.offset + crate::dissect::ipv6::HEADER_LEN + ip.plen() as usize)
+            }
+            _ => None,
+        })
+        .unwrap_or(d.frame.orig_len as usize);
+    end.saturating_sub(tcp_offset) as u32
+}
+
 fn set_bases(s: &mut Stream, dir: usize, rev: usize, seg: &Segment, ws: Option<u8>) {
     let f = &mut s.flows[dir];
     if f.base_seq.is_none() {
@@ -343,22 +440,28 @@ fn set_bases(s: &mut Stream, dir: usize, rev: usize, seg: &Segment, ws: Option<u
     }
 }
 
-fn update_completeness(s: &mut Stream, seg: &Segment) {
+/// Conversation completeness as TShark 4.0.17 accumulates it (derived from its output on the
+/// corpus, where it differs from a plain OR of the flags): the first segment of a stream counts
+/// only if it is a pure SYN; later a lone SYN adds nothing, SYN+ACK adds SYN-ACK, any other
+/// ACK adds ACK, payload adds DATA, a FIN counts once an ACK has been seen, RST always counts.
+fn update_completeness(s: &mut Stream, seg: &Segment, first: bool) {
     use completeness as c;
-    if seg.flags & SYN != 0 {
-        s.completeness |= if seg.flags & ACK != 0 {
-            c::SYN_ACK
-        } else {
-            c::SYN
-        };
+    if first {
+        if seg.flags & (SYN | ACK) == SYN {
+            s.completeness |= c::SYN;
+        }
+        return;
     }
-    if seg.flags & ACK != 0 && seg.flags & SYN == 0 {
+    if seg.flags & (SYN | ACK) == SYN | ACK {
+        s.completeness |= c::SYN_ACK;
+    }
+    if seg.flags & (SYN | ACK) == ACK {
         s.completeness |= c::ACK;
     }
     if seg.seglen > 0 {
         s.completeness |= c::DATA;
     }
-    if seg.flags & FIN != 0 {
+    if seg.flags & FIN != 0 && s.completeness & c::ACK != 0 {
         s.completeness |= c::FIN;
     }
     if seg.flags & RST != 0 {
@@ -366,13 +469,14 @@ fn update_completeness(s: &mut Stream, seg: &Segment) {
     }
 }
 
+/// Wireshark's iRTT: from the most recent SYN to the first segment with ACK and without SYN
+/// (RST,ACK and FIN,ACK count), computed after the segment's own analysis.
 fn update_irtt(s: &mut Stream, seg: &Segment) {
     if seg.flags & (SYN | ACK) == SYN {
-        s.syn_time.get_or_insert(seg.now);
-    } else if seg.flags & (SYN | ACK) == SYN | ACK {
-        s.synack_seen = true;
-    } else if seg.flags & ACK != 0 && s.synack_seen && s.irtt_ns.is_none() {
-        if let Some(t) = s.syn_time {
+        s.mru_syn = Some(seg.now);
+    }
+    if seg.flags & (SYN | ACK) == ACK && s.irtt_ns.is_none_or(|t| t == 0) {
+        if let Some(t) = s.mru_syn {
             s.irtt_ns = Some(seg.now - t);
         }
     }
@@ -404,7 +508,10 @@ fn fill_relative(s: &Stream, dir: usize, rev: usize, seg: &Segment, info: &mut T
         info.nxtseq = Some(info.rel_seq.wrapping_add(seg.seglen).wrapping_add(extra));
     }
     let shift = scale_shift(s, dir, rev);
-    info.irtt_ns = s.irtt_ns;
+    // Wireshark prints the iRTT only inside an analysis subtree that has something in it.
+    if info.has_analysis {
+        info.irtt_ns = s.irtt_ns.filter(|t| *t != 0);
+    }
     if seg.flags & SYN != 0 {
         info.window = Some(seg.window);
         info.scale_factor = if shift >= 0 { 1 << shift } else { shift };
@@ -440,85 +547,21 @@ fn analyse_sequence(
         let (x, y) = s.flows.split_at_mut(1);
         (&mut y[0], &mut x[0])
     };
-    let no_sfr = seg.flags & (SYN | FIN | RST) == 0;
-    let mut flags = info.analysis;
-
-    'fwd: {
-        if seg.seglen == 1 && seg.seq == fwd.nextseq && rvs.window == Some(0) {
-            flags |= a::ZERO_WINDOW_PROBE;
-            break 'fwd;
-        }
-        if window == 0 && no_sfr {
-            flags |= a::ZERO_WINDOW;
-        }
-        if fwd.nextseq != 0 && gt(seg.seq, fwd.nextseq) && seg.flags & RST == 0 {
-            flags |= a::LOST_SEGMENT;
-        }
-        if seg.seglen <= 1 && seg.seq == fwd.nextseq.wrapping_sub(1) && no_sfr {
-            flags |= a::KEEP_ALIVE;
-        }
-        if seg.seglen == 0
-            && window != 0
-            && Some(window) != fwd.window
-            && seg.seq == fwd.nextseq
-            && seg.ack == fwd.lastack
-            && no_sfr
-        {
-            flags |= a::WINDOW_UPDATE;
-        }
-        if seg.seglen > 0 && shift != -1 && no_sfr {
-            let rshift = if shift == -2 { 0 } else { shift };
-            if let Some(rw) = rvs.window {
-                let edge = rvs.lastack.wrapping_add(rw << rshift.min(14) as u32);
-                if seg.seq.wrapping_add(seg.seglen) == edge {
-                    flags |= a::WINDOW_FULL;
-                }
-            }
-        }
-        if seg.seglen == 0
-            && Some(window) == fwd.window
-            && seg.seq == fwd.nextseq
-            && seg.ack == fwd.lastack
-            && rvs.lastsegmentflags & a::KEEP_ALIVE != 0
-            && no_sfr
-        {
-            flags |= a::KEEP_ALIVE_ACK;
-            break 'fwd;
-        }
-        if seg.seglen == 0
-            && window == 0
-            && Some(window) == fwd.window
-            && seg.seq == fwd.nextseq
-            && seg.ack == fwd.lastack
-            && rvs.lastsegmentflags & a::ZERO_WINDOW_PROBE != 0
-            && no_sfr
-        {
-            flags |= a::ZERO_WINDOW_PROBE_ACK;
-            break 'fwd;
-        }
-        if seg.seglen == 0
-            && window != 0
-            && Some(window) == fwd.window
-            && seg.seq == fwd.nextseq
-            && seg.ack == fwd.lastack
-            && fwd.nextseq != 0
-            && fwd.lastack != 0
-            && no_sfr
-        {
-            fwd.dupacknum += 1;
-            flags |= a::DUPLICATE_ACK;
-            info.dup_ack_num = fwd.dupacknum;
-            info.dup_ack_frame = fwd.lastnondupack;
-        }
+    if seg.flags & ACK != 0 {
+        rvs.valid_bif = true;
     }
+    let mut flags = info.analysis;
+    flags |= forward_flags(fwd, rvs, seg, window, shift, info);
+    // The dup-ACK counter restarts on any segment that is not a duplicate ACK; the frame a
+    // duplicate refers to is the last one that changed the ACK number. (This pairing is what
+    // agrees with TShark 4.0.17 on the corpus: see tests/it/track_tcp.rs.)
     if flags & a::DUPLICATE_ACK == 0 {
-        fwd.lastnondupack = seg.frame;
         fwd.dupacknum = 0;
     }
-    if rvs.maxseqtobeacked != 0 && gt(seg.ack, rvs.maxseqtobeacked) && seg.flags & ACK != 0 {
-        flags |= a::ACK_LOST_SEGMENT;
-        rvs.maxseqtobeacked = rvs.nextseq;
+    if seg.ack != fwd.lastack {
+        fwd.lastnondupack = seg.frame;
     }
+    flags |= ack_lost(rvs, seg);
     if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && flags & a::KEEP_ALIVE == 0 {
         flags |= retransmission_kind(fwd, rvs, seg, irtt);
     }
@@ -527,15 +570,98 @@ fn analyse_sequence(
     fwd.lastack = seg.ack;
     fwd.lastack_time = seg.now;
     fwd.lastsegmentflags = flags;
-    if seg.flags & ACK != 0 {
-        ack_rtt(rvs, seg, info);
-    }
+    ack_rtt(rvs, seg, info);
+    let in_flight = seg.seglen != 0 && fwd.valid_bif && !fwd.unacked.is_empty();
     info.analysis = flags;
+    info.has_analysis = flags != 0 || info.acks_frame.is_some() || in_flight;
+}
+
+/// The checks of the forward direction, up to Wireshark's `finished_fwd` label.
+fn forward_flags(
+    fwd: &mut Flow,
+    rvs: &Flow,
+    seg: &Segment,
+    window: u32,
+    shift: i32,
+    info: &mut TcpFrameInfo,
+) -> u32 {
+    use analysis as a;
+    let no_sfr = seg.flags & (SYN | FIN | RST) == 0;
+    if seg.seglen == 1 && seg.seq == fwd.nextseq && rvs.window == Some(0) {
+        return a::ZERO_WINDOW_PROBE;
+    }
+    let mut flags = 0;
+    if window == 0 && no_sfr {
+        flags |= a::ZERO_WINDOW;
+    }
+    if fwd.nextseq != 0 && gt(seg.seq, fwd.nextseq) && seg.flags & RST == 0 {
+        flags |= a::LOST_SEGMENT;
+        fwd.valid_bif = false;
+    }
+    if seg.seglen <= 1 && seg.seq == fwd.nextseq.wrapping_sub(1) && no_sfr {
+        flags |= a::KEEP_ALIVE;
+    }
+    // The "same as before" test shared by window update, keep-alive ACK, ZWP ACK, dup ACK.
+    let repeats = seg.seglen == 0 && seg.seq == fwd.nextseq && seg.ack == fwd.lastack && no_sfr;
+    if repeats && window != 0 && Some(window) != fwd.window {
+        flags |= a::WINDOW_UPDATE;
+    }
+    if seg.seglen > 0 && shift != -1 && no_sfr {
+        let rshift = if shift == -2 { 0 } else { shift };
+        if let Some(rw) = rvs.window {
+            let edge = rvs.lastack.wrapping_add(rw << rshift.min(14) as u32);
+            if seg.seq.wrapping_add(seg.seglen) == edge {
+                flags |= a::WINDOW_FULL;
+            }
+        }
+    }
+    let same_window = Some(window) == fwd.window;
+    if repeats && window != 0 && same_window && rvs.lastsegmentflags & a::KEEP_ALIVE != 0 {
+        return flags | a::KEEP_ALIVE_ACK;
+    }
+    if repeats && window == 0 && same_window && rvs.lastsegmentflags & a::ZERO_WINDOW_PROBE != 0 {
+        return flags | a::ZERO_WINDOW_PROBE_ACK;
+    }
+    if repeats && window != 0 && same_window {
+        fwd.dupacknum = if fwd.dupacknum == -1 {
+            1
+        } else {
+            fwd.dupacknum + 1
+        };
+        flags |= a::DUPLICATE_ACK;
+        info.dup_ack_num = fwd.dupacknum.max(0) as u32;
+        info.dup_ack_frame = fwd.lastnondupack;
+    }
+    flags
+}
+
+/// ACKed unseen segment: the ACK goes past what the reverse direction was seen to send.
+/// Reported once per gap: either the reverse "max seq to be acked" jumps to its next expected
+/// seq, or (when it cannot) the reverse dup-ACK counter is parked at -1 until that direction
+/// sends a segment that is not a duplicate ACK.
+fn ack_lost(rvs: &mut Flow, seg: &Segment) -> u32 {
+    if rvs.maxseqtobeacked == 0 || !gt(seg.ack, rvs.maxseqtobeacked) || seg.flags & ACK == 0 {
+        return 0;
+    }
+    // Wireshark compares these two without sequence-space wrapping.
+    if rvs.maxseqtobeacked > rvs.nextseq {
+        rvs.maxseqtobeacked = rvs.nextseq;
+        return analysis::ACK_LOST_SEGMENT;
+    }
+    let first = rvs.dupacknum == 0;
+    rvs.dupacknum = -1;
+    if first { analysis::ACK_LOST_SEGMENT } else { 0 }
 }
 
 fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>) -> u32 {
     use analysis as a;
-    let not_advanced = fwd.nextseq != 0 && lt(seg.seq, fwd.nextseq);
+    let mut not_advanced = fwd.nextseq != 0 && lt(seg.seq, fwd.nextseq);
+    if seg.seglen > 1 && fwd.nextseq.wrapping_sub(1) == seg.seq {
+        not_advanced = false;
+    }
+    if seg.seglen > 0 && rvs.lastack != 0 && le(seg.seq.wrapping_add(seg.seglen), rvs.lastack) {
+        return a::SPURIOUS_RETRANSMISSION;
+    }
     if not_advanced
         && rvs.dupacknum >= 2
         && rvs.lastack == seg.seq
@@ -544,49 +670,58 @@ fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>
         return a::FAST_RETRANSMISSION;
     }
     let threshold = irtt.filter(|t| *t != 0).unwrap_or(DEFAULT_OOO_THRESHOLD_NS);
+    let syn_fin = u32::from(seg.flags & (SYN | FIN) != 0);
     if not_advanced
         && seg.now - fwd.nextseq_time < threshold
-        && fwd.nextseq != seg.seq.wrapping_add(seg.seglen)
+        && fwd.nextseq != seg.seq.wrapping_add(seg.seglen).wrapping_add(syn_fin)
     {
         return a::OUT_OF_ORDER;
-    }
-    if seg.seglen > 0 && rvs.lastack != 0 && le(seg.seq.wrapping_add(seg.seglen), rvs.lastack) {
-        return a::SPURIOUS_RETRANSMISSION;
     }
     if not_advanced { a::RETRANSMISSION } else { 0 }
 }
 
 fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) {
-    use analysis as a;
-    if seg.seglen == 0 && seg.flags & (SYN | FIN) == 0 {
-        return;
-    }
     let mut nextseq = seg.seq.wrapping_add(seg.seglen);
     if seg.flags & (SYN | FIN) != 0 {
         nextseq = nextseq.wrapping_add(1);
     }
-    if fwd.unacked.len() < MAX_UNACKED_SEGMENTS {
-        fwd.unacked.push_back((nextseq, seg.frame, seg.now));
+    if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && fwd.unacked.len() < MAX_UNACKED_SEGMENTS
+    {
+        fwd.unacked.push_back(Unacked {
+            seq: seg.seq,
+            nextseq,
+            frame: seg.frame,
+            time: seg.now,
+        });
     }
-    let probe = flags & a::ZERO_WINDOW_PROBE != 0;
-    if (gt(nextseq, fwd.nextseq) || fwd.nextseq == 0) && !probe {
+    if flags & analysis::ZERO_WINDOW_PROBE != 0 {
+        return;
+    }
+    if gt(nextseq, fwd.nextseq) || fwd.nextseq == 0 {
         fwd.nextseq = nextseq;
         fwd.nextseq_time = seg.now;
     }
-    if (gt(nextseq, fwd.maxseqtobeacked) || fwd.maxseqtobeacked == 0) && !probe {
+    if seg.seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0 {
         fwd.maxseqtobeacked = fwd.nextseq;
     }
 }
 
+/// Drops the reverse segments this ACK covers; an exact match gives `acks_frame` and the RTT
+/// (the oldest of several equal segments, as Wireshark's newest-first walk ends on it).
 fn ack_rtt(rvs: &mut Flow, seg: &Segment, info: &mut TcpFrameInfo) {
-    while let Some(&(nextseq, frame, t)) = rvs.unacked.front() {
-        if gt(nextseq, seg.ack) {
-            break;
+    let ack = seg.ack;
+    rvs.unacked.retain_mut(|u| {
+        if ack == u.nextseq {
+            if info.acks_frame.is_none() {
+                info.acks_frame = Some(u.frame);
+                info.ack_rtt_ns = Some(seg.now - u.time);
+            }
+            false
+        } else if gt(ack, u.seq) && le(ack, u.nextseq) {
+            u.seq = ack;
+            true
+        } else {
+            gt(u.nextseq, ack)
         }
-        rvs.unacked.pop_front();
-        if nextseq == seg.ack {
-            info.acks_frame = Some(frame);
-            info.ack_rtt_ns = Some(seg.now - t);
-        }
-    }
+    });
 }

@@ -3,5 +3,9 @@
 mod cli;
 mod golden;
 mod live;
+mod pcapw;
+mod stats;
 mod support;
+mod track_tcp;
+mod track_tftp;
 mod write;

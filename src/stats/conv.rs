@@ -1,0 +1,202 @@
+//! `-z conv,tcp|udp|ip` and `-z endpoints,ip`: TShark's conversation and endpoint statistics
+//! (frames and frame bytes each way, relative start, duration), rows sorted by total frames,
+//! descending, ties in first-seen order.
+//!
+//! Endpoint A of a conversation is the source of its first frame. TCP and UDP conversations
+//! are keyed by `tcp.stream` / `udp.stream`, so a reused 4-tuple is a new row, as in TShark.
+//! Tables are bounded by [`MAX_CONVERSATIONS`]; frames of conversations past the limit are
+//! counted in `dropped_frames` and reported under the table.
+
+use crate::dissect::{Dissection, IpAddr, View};
+use std::collections::HashMap;
+
+/// Rows kept per table. A row is about 100 bytes: 1 M rows is 100 MiB, past what a table
+/// can usefully show.
+pub const MAX_CONVERSATIONS: usize = 1_000_000;
+
+/// Which table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvKind {
+    /// `conv,tcp`.
+    Tcp,
+    /// `conv,udp`.
+    Udp,
+    /// `conv,ip` (IPv4).
+    Ip,
+    /// `endpoints,ip` (IPv4).
+    EndpointsIp,
+}
+
+/// One conversation (or, for endpoints, one address with `b` unused).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvRow {
+    /// Endpoint A (the first frame's source) and its port (0 for IP).
+    pub a: (IpAddr, u16),
+    /// Endpoint B.
+    pub b: (IpAddr, u16),
+    /// Frames and bytes A → B (for endpoints: transmitted).
+    pub ab: (u64, u64),
+    /// Frames and bytes B → A (for endpoints: received).
+    pub ba: (u64, u64),
+    /// First frame, ns since the capture's first frame.
+    pub start_ns: i128,
+    /// Last frame, ns since the capture's first frame.
+    pub last_ns: i128,
+}
+
+/// Accumulates one table.
+#[derive(Debug)]
+pub struct ConvTable {
+    /// Which table.
+    pub kind: ConvKind,
+    rows: Vec<ConvRow>,
+    index: HashMap<(u8, u64, IpAddr, IpAddr), usize>,
+    /// Frames not counted because the table was full.
+    pub dropped_frames: u64,
+}
+
+impl ConvTable {
+    /// An empty table.
+    pub fn new(kind: ConvKind) -> ConvTable {
+        ConvTable {
+            kind,
+            rows: Vec::new(),
+            index: HashMap::new(),
+            dropped_frames: 0,
+        }
+    }
+
+    /// Counts one frame.
+    pub fn observe(&mut self, d: &Dissection<'_>) {
+        let Some((src, dst)) = ipv4_endpoints(d) else {
+            if self.kind == ConvKind::Tcp || self.kind == ConvKind::Udp {
+                self.observe_transport(d, None);
+            }
+            return;
+        };
+        match self.kind {
+            ConvKind::Ip => {
+                let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+                self.add(d, (0, 0, lo, hi), (src, 0), (dst, 0));
+            }
+            ConvKind::EndpointsIp => {
+                let len = u64::from(d.frame.orig_len);
+                let now = d.times.relative;
+                self.add_endpoint(src, len, true, now);
+                self.add_endpoint(dst, len, false, now);
+            }
+            _ => self.observe_transport(d, Some((src, dst))),
+        }
+    }
+
+    fn observe_transport(&mut self, d: &Dissection<'_>, _v4: Option<(IpAddr, IpAddr)>) {
+        let Some((src, dst)) = d.ip_endpoints() else {
+            return;
+        };
+        let (ports, stream) = match self.kind {
+            ConvKind::Tcp => match (d.tcp(), &d.generated.tcp) {
+                (Some(t), Some(g)) => ((t.src_port(), t.dst_port()), g.stream),
+                _ => return,
+            },
+            _ => match (d.udp(), d.generated.udp_stream) {
+                (Some(u), Some(s)) if !in_icmp(d) => ((u.src_port(), u.dst_port()), s),
+                _ => return,
+            },
+        };
+        let (lo, hi) = if (src, ports.0) <= (dst, ports.1) {
+            (src, dst)
+        } else {
+            (dst, src)
+        };
+        self.add(
+            d,
+            (1, u64::from(stream), lo, hi),
+            (src, ports.0),
+            (dst, ports.1),
+        );
+    }
+
+    fn add(
+        &mut self,
+        d: &Dissection<'_>,
+        key: (u8, u64, IpAddr, IpAddr),
+        s: (IpAddr, u16),
+        t: (IpAddr, u16),
+    ) {
+        let len = u64::from(d.frame.orig_len);
+        let now = d.times.relative;
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None if self.rows.len() >= MAX_CONVERSATIONS => {
+                self.dropped_frames += 1;
+                return;
+            }
+            None => {
+                self.rows.push(ConvRow {
+                    a: s,
+                    b: t,
+                    ab: (0, 0),
+                    ba: (0, 0),
+                    start_ns: now,
+                    last_ns: now,
+                });
+                self.index.insert(key, self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        let r = &mut self.rows[i];
+        let dir = if r.a == s { &mut r.ab } else { &mut r.ba };
+        dir.0 += 1;
+        dir.1 += len;
+        r.start_ns = r.start_ns.min(now);
+        r.last_ns = r.last_ns.max(now);
+    }
+
+    fn add_endpoint(&mut self, addr: IpAddr, len: u64, tx: bool, now: i128) {
+        let key = (2, 0, addr, addr);
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None if self.rows.len() >= MAX_CONVERSATIONS => {
+                self.dropped_frames += 1;
+                return;
+            }
+            None => {
+                self.rows.push(ConvRow {
+                    a: (addr, 0),
+                    b: (addr, 0),
+                    ab: (0, 0),
+                    ba: (0, 0),
+                    start_ns: now,
+                    last_ns: now,
+                });
+                self.index.insert(key, self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        let r = &mut self.rows[i];
+        let dir = if tx { &mut r.ab } else { &mut r.ba };
+        dir.0 += 1;
+        dir.1 += len;
+    }
+
+    /// The rows, sorted by total frames descending, ties in first-seen order.
+    pub fn sorted(&self) -> Vec<ConvRow> {
+        let mut v = self.rows.clone();
+        v.sort_by_key(|r| std::cmp::Reverse(r.ab.0 + r.ba.0));
+        v
+    }
+}
+
+fn in_icmp(d: &Dissection<'_>) -> bool {
+    d.layers
+        .iter()
+        .any(|l| matches!(l.view, View::Icmp(_) | View::Icmpv6(_)))
+}
+
+/// Source and destination of the outermost IPv4 header.
+fn ipv4_endpoints(d: &Dissection<'_>) -> Option<(IpAddr, IpAddr)> {
+    d.layers.iter().find_map(|l| match &l.view {
+        View::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
+        _ => None,
+    })
+}

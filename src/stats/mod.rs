@@ -1,0 +1,560 @@
+//! Statistics and reports printed after the packets (`-z ...`), and object export
+//! (`--export-objects tftp,DIR`).
+//!
+//! Reports see every frame after the trackers ran, with whether it passed `-Y`. Unlike TShark
+//! (which ignores `-Y` for `-z`), wiresift applies the display filter to every report:
+//! `tcp,states`, `tcp,trace` and `tftp,transfers` list the connections or transfers that have
+//! at least one frame passing the filter; `conv,*` and `endpoints,ip` count only the frames
+//! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
+
+pub mod conv;
+pub mod tcp;
+pub mod tftp;
+
+use crate::dissect::{Depth, Dissection, IpAddr};
+use crate::fields::Needs;
+use crate::output::report::{Format, Table, secs};
+use serde_json::{Value, json};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// One `-z` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSpec {
+    /// `tcp,states`.
+    TcpStates,
+    /// `tcp,trace`.
+    TcpTrace,
+    /// `tftp,transfers`.
+    TftpTransfers,
+    /// `conv,tcp`, `conv,udp`, `conv,ip`, `endpoints,ip`.
+    Conv(conv::ConvKind),
+}
+
+/// The `-z` values wiresift knows.
+pub const KNOWN_SPECS: &[&str] = &[
+    "tcp,states",
+    "tcp,trace",
+    "tftp,transfers",
+    "conv,tcp",
+    "conv,udp",
+    "conv,ip",
+    "endpoints,ip",
+];
+
+impl ReportSpec {
+    /// Parses a `-z` value.
+    ///
+    /// # Errors
+    /// The message lists the known reports.
+    pub fn parse(s: &str) -> Result<ReportSpec, String> {
+        use conv::ConvKind as K;
+        Ok(match s {
+            "tcp,states" => ReportSpec::TcpStates,
+            "tcp,trace" => ReportSpec::TcpTrace,
+            "tftp,transfers" => ReportSpec::TftpTransfers,
+            "conv,tcp" => ReportSpec::Conv(K::Tcp),
+            "conv,udp" => ReportSpec::Conv(K::Udp),
+            "conv,ip" => ReportSpec::Conv(K::Ip),
+            "endpoints,ip" => ReportSpec::Conv(K::EndpointsIp),
+            _ => {
+                return Err(format!(
+                    "invalid -z argument \"{s}\" (known: {})",
+                    KNOWN_SPECS.join(", ")
+                ));
+            }
+        })
+    }
+
+    /// The name as given on the command line.
+    pub fn name(self) -> &'static str {
+        use conv::ConvKind as K;
+        match self {
+            ReportSpec::TcpStates => "tcp,states",
+            ReportSpec::TcpTrace => "tcp,trace",
+            ReportSpec::TftpTransfers => "tftp,transfers",
+            ReportSpec::Conv(K::Tcp) => "conv,tcp",
+            ReportSpec::Conv(K::Udp) => "conv,udp",
+            ReportSpec::Conv(K::Ip) => "conv,ip",
+            ReportSpec::Conv(K::EndpointsIp) => "endpoints,ip",
+        }
+    }
+}
+
+/// Parses `--export-objects tftp,DIR`.
+///
+/// # Errors
+/// Only the `tftp` type is supported, and DIR must not be empty.
+pub fn parse_export(s: &str) -> Result<PathBuf, String> {
+    match s.split_once(',') {
+        Some(("tftp", dir)) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        Some((kind, _)) if kind != "tftp" => Err(format!(
+            "invalid --export-objects type \"{kind}\" (only tftp is supported)"
+        )),
+        _ => Err(format!(
+            "invalid --export-objects argument \"{s}\" (use tftp,DIRECTORY)"
+        )),
+    }
+}
+
+/// What the reports of a run are.
+#[derive(Debug, Clone, Default)]
+pub struct StatsConfig {
+    /// `-z` reports, in command-line order.
+    pub specs: Vec<ReportSpec>,
+    /// `--export-objects tftp,DIR`.
+    pub export_tftp: Option<PathBuf>,
+    /// Output format of the reports (follows `-T`).
+    pub format: Format,
+}
+
+impl StatsConfig {
+    /// True when nothing is asked.
+    pub fn is_empty(&self) -> bool {
+        self.specs.is_empty() && self.export_tftp.is_none()
+    }
+
+    /// Raises the trackers and depth so the reports see what they need.
+    pub fn requirements(&self, needs: Needs, depth: Depth) -> (Needs, Depth) {
+        if self.is_empty() {
+            return (needs, depth);
+        }
+        let tftp = self.export_tftp.is_some()
+            || self.specs.contains(&ReportSpec::TftpTransfers)
+            || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
+        let needs = needs.union(Needs::TCP);
+        let needs = if tftp {
+            needs.union(Needs::TFTP)
+        } else {
+            needs
+        };
+        (needs, depth.max(Depth::All))
+    }
+}
+
+/// The running reports of one capture.
+pub struct Reports {
+    cfg: StatsConfig,
+    tcp: Option<tcp::TcpConnections>,
+    tftp: Option<tftp::TftpTransfers>,
+    conv: Vec<conv::ConvTable>,
+}
+
+impl Reports {
+    /// Reports for a configuration.
+    pub fn new(cfg: &StatsConfig) -> Reports {
+        let wants = |s: ReportSpec| cfg.specs.contains(&s);
+        let tcp = (wants(ReportSpec::TcpStates) || wants(ReportSpec::TcpTrace))
+            .then(tcp::TcpConnections::default);
+        let tftp = (wants(ReportSpec::TftpTransfers) || cfg.export_tftp.is_some())
+            .then(|| tftp::TftpTransfers::new(cfg.export_tftp.is_some()));
+        let conv = cfg
+            .specs
+            .iter()
+            .filter_map(|s| match s {
+                ReportSpec::Conv(k) => Some(conv::ConvTable::new(*k)),
+                _ => None,
+            })
+            .collect();
+        Reports {
+            cfg: cfg.clone(),
+            tcp,
+            tftp,
+            conv,
+        }
+    }
+
+    /// Feeds one frame; `passed` is whether it passed the display filter.
+    pub fn observe(&mut self, d: &Dissection<'_>, passed: bool) {
+        if let Some(t) = &mut self.tcp {
+            t.observe(d, passed);
+        }
+        if let Some(t) = &mut self.tftp {
+            t.observe(d, passed);
+        }
+        if passed {
+            for c in &mut self.conv {
+                c.observe(d);
+            }
+        }
+    }
+
+    /// Prints the reports on `out` (after the packets) and writes exports, reporting
+    /// them on `log`.
+    ///
+    /// # Errors
+    /// Write errors, and an export directory that cannot be used.
+    pub fn finish(self, out: &mut dyn Write, log: &mut dyn Write) -> io::Result<()> {
+        let tcp = self.tcp.map(|t| t.into_report());
+        let mut objects: Vec<Value> = Vec::new();
+        for spec in &self.cfg.specs {
+            let section = match spec {
+                ReportSpec::TcpStates => tcp.as_ref().map(tcp_states),
+                ReportSpec::TcpTrace => tcp.as_ref().map(tcp_trace),
+                ReportSpec::TftpTransfers => self.tftp.as_ref().map(tftp_transfers),
+                ReportSpec::Conv(k) => self.conv.iter().find(|c| c.kind == *k).map(conversations),
+            };
+            let Some(section) = section else { continue };
+            match self.cfg.format {
+                Format::Text => section.write_text(out)?,
+                Format::Json => objects.extend(section.json(spec.name())),
+                Format::Jsonl => {
+                    for o in section.json(spec.name()) {
+                        writeln!(out, "{o}")?;
+                    }
+                }
+            }
+        }
+        if self.cfg.format == Format::Json && !self.cfg.specs.is_empty() {
+            let text =
+                serde_json::to_string_pretty(&Value::Array(objects)).map_err(io::Error::other)?;
+            writeln!(out, "{text}")?;
+        }
+        out.flush()?;
+        if let (Some(dir), Some(t)) = (&self.cfg.export_tftp, &self.tftp) {
+            let n = t.export(dir, log)?;
+            writeln!(log, "tftp: {n} object(s) written to {}", dir.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// A report ready to print: a title, a table, and notes (limits hit, warnings).
+pub struct Section {
+    title: String,
+    table: Table,
+    notes: Vec<String>,
+    /// Text form when it is not the table (the trace prints one line per change).
+    lines: Option<Vec<String>>,
+}
+
+impl Section {
+    fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{}", self.title)?;
+        match &self.lines {
+            Some(lines) => lines.iter().try_for_each(|l| writeln!(out, "{l}"))?,
+            None => writeln!(out, "{}", self.table.render())?,
+        }
+        for n in &self.notes {
+            writeln!(out, "{n}")?;
+        }
+        Ok(())
+    }
+
+    fn json(&self, report: &str) -> Vec<Value> {
+        let mut v = self.table.json_rows(report);
+        for n in &self.notes {
+            v.push(json!({"report": report, "note": n}));
+        }
+        v
+    }
+}
+
+/// `addr:port`, IPv6 as `[addr]:port`.
+pub fn endpoint(e: (IpAddr, u16)) -> String {
+    match e.0 {
+        IpAddr::V4(_) => format!("{}:{}", e.0, e.1),
+        IpAddr::V6(_) => format!("[{}]:{}", e.0, e.1),
+    }
+}
+
+fn tcp_states(r: &tcp::TcpReport) -> Section {
+    let mut t = Table::new(&[
+        "stream",
+        "client",
+        "server",
+        "handshake",
+        "irtt",
+        "closed_first",
+        "teardown",
+        "client_state",
+        "server_state",
+        "conn_state",
+        "history",
+        "completeness",
+        "pkts_c2s",
+        "bytes_c2s",
+        "pkts_s2c",
+        "bytes_s2c",
+        "duration",
+    ]);
+    for row in r.rows.iter().filter(|x| x.selected) {
+        let inferred = if row.client_inferred {
+            " (inferred)"
+        } else {
+            ""
+        };
+        t.row(vec![
+            Value::from(row.stream),
+            Value::from(format!("{}{inferred}", endpoint(row.client))),
+            Value::from(endpoint(row.server)),
+            Value::from(row.handshake),
+            row.irtt_ns.map_or(Value::Null, secs),
+            Value::from(row.closed_first),
+            Value::from(row.teardown),
+            Value::from(row.client_state.clone()),
+            Value::from(row.server_state.clone()),
+            Value::from(row.conn_state),
+            Value::from(row.history.clone()),
+            Value::from(row.completeness),
+            Value::from(row.c2s.0),
+            Value::from(row.c2s.1),
+            Value::from(row.s2c.0),
+            Value::from(row.s2c.1),
+            secs(row.duration_ns),
+        ]);
+    }
+    let mut notes = limit_notes(r);
+    for ((addr, port), n) in &r.syn_flood {
+        notes.push(format!(
+            "possible SYN flood: {} received {n} connection attempts that never completed \
+             (threshold SYN_FLOOD_THRESHOLD = {})",
+            endpoint((*addr, *port)),
+            tcp::SYN_FLOOD_THRESHOLD
+        ));
+    }
+    Section {
+        title: "TCP connection states (bytes = TCP payload; times in seconds)".into(),
+        table: t,
+        notes,
+        lines: None,
+    }
+}
+
+fn limit_notes(r: &tcp::TcpReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    if r.evicted_early > 0 {
+        notes.push(format!(
+            "limit: {} connection(s) finished early because MAX_ACTIVE_CONNECTIONS ({}) were live",
+            r.evicted_early,
+            tcp::MAX_ACTIVE_CONNECTIONS
+        ));
+    }
+    if r.rows_dropped > 0 {
+        notes.push(format!(
+            "limit: {} connection(s) not listed (MAX_REPORT_ROWS = {})",
+            r.rows_dropped,
+            tcp::MAX_REPORT_ROWS
+        ));
+    }
+    if r.trace_dropped > 0 {
+        notes.push(format!(
+            "limit: {} state change(s) not traced (MAX_TRACE_EVENTS = {})",
+            r.trace_dropped,
+            tcp::MAX_TRACE_EVENTS
+        ));
+    }
+    if r.half_open_untracked > 0 {
+        notes.push(format!(
+            "limit: {} half-open attempt(s) not counted per server (MAX_HALF_OPEN_SERVERS = {})",
+            r.half_open_untracked,
+            tcp::MAX_HALF_OPEN_SERVERS
+        ));
+    }
+    notes
+}
+
+fn tcp_trace(r: &tcp::TcpReport) -> Section {
+    let selected: std::collections::HashSet<u32> = r
+        .rows
+        .iter()
+        .filter(|x| x.selected)
+        .map(|x| x.stream)
+        .collect();
+    let mut t = Table::new(&[
+        "stream", "frame", "time", "endpoint", "from", "to", "segment", "event", "tags",
+    ]);
+    let mut lines = Vec::new();
+    let mut current = None;
+    for e in r.trace.iter().filter(|e| selected.contains(&e.stream)) {
+        if current != Some(e.stream) {
+            current = Some(e.stream);
+            if let Some(row) = r.rows.iter().find(|x| x.stream == e.stream) {
+                let inferred = if row.client_inferred {
+                    " (roles inferred)"
+                } else {
+                    ""
+                };
+                lines.push(format!(
+                    "stream {}: client {} -> server {}{inferred}",
+                    e.stream,
+                    endpoint(row.client),
+                    endpoint(row.server)
+                ));
+            }
+        }
+        let change = if e.from == e.to {
+            format!("{} (no change)", e.from)
+        } else {
+            format!("{} -> {}", e.from, e.to)
+        };
+        let tags = if e.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", e.tags.join(", "))
+        };
+        lines.push(format!(
+            "  #{:<6} {:>12.6}  {:<6} {:<28}  [{}]  {}{tags}",
+            e.frame,
+            e.time_ns as f64 / 1e9,
+            e.endpoint,
+            change,
+            e.segment,
+            e.event
+        ));
+        t.row(vec![
+            Value::from(e.stream),
+            Value::from(e.frame),
+            secs(e.time_ns),
+            Value::from(e.endpoint),
+            Value::from(e.from.name()),
+            Value::from(e.to.name()),
+            Value::from(e.segment.clone()),
+            Value::from(e.event),
+            Value::from(e.tags.join(", ")),
+        ]);
+    }
+    Section {
+        title: "TCP state transitions (time in seconds since the first frame)".into(),
+        table: t,
+        notes: limit_notes(r),
+        lines: Some(lines),
+    }
+}
+
+fn tftp_transfers(t: &tftp::TftpTransfers) -> Section {
+    let mut tab = Table::new(&[
+        "request_frame",
+        "file",
+        "mode",
+        "direction",
+        "client",
+        "server",
+        "options",
+        "blocks",
+        "bytes",
+        "duration",
+        "result",
+    ]);
+    for x in t.transfers().iter().filter(|x| x.selected) {
+        tab.row(vec![
+            Value::from(x.request_frame),
+            Value::from(x.file.clone()),
+            Value::from(x.mode.clone()),
+            Value::from(if x.is_read { "read" } else { "write" }),
+            Value::from(endpoint(x.client)),
+            Value::from(endpoint(x.server)),
+            Value::from(x.options.join(" ")),
+            Value::from(x.blocks),
+            Value::from(x.bytes),
+            secs(x.last_ns - x.first_ns),
+            Value::from(x.outcome.to_string()),
+        ]);
+    }
+    let mut notes = Vec::new();
+    if t.dropped > 0 {
+        notes.push(format!(
+            "limit: {} transfer(s) not listed (MAX_TRANSFERS = {})",
+            t.dropped,
+            tftp::MAX_TRANSFERS
+        ));
+    }
+    for x in t.transfers() {
+        if let Some(n) = x.export_note {
+            notes.push(format!("limit: {:?} not buffered for export: {n}", x.file));
+        }
+    }
+    Section {
+        title: "TFTP transfers (duration in seconds)".into(),
+        table: tab,
+        notes,
+        lines: None,
+    }
+}
+
+fn conversations(c: &conv::ConvTable) -> Section {
+    use conv::ConvKind as K;
+    let rows = c.sorted();
+    let (title, mut tab) = if c.kind == K::EndpointsIp {
+        (
+            "IPv4 Endpoints",
+            Table::new(&[
+                "address",
+                "packets",
+                "bytes",
+                "tx_packets",
+                "tx_bytes",
+                "rx_packets",
+                "rx_bytes",
+            ]),
+        )
+    } else {
+        let title = match c.kind {
+            K::Tcp => "TCP Conversations",
+            K::Udp => "UDP Conversations",
+            _ => "IPv4 Conversations",
+        };
+        (
+            title,
+            Table::new(&[
+                "a",
+                "b",
+                "frames_b_to_a",
+                "bytes_b_to_a",
+                "frames_a_to_b",
+                "bytes_a_to_b",
+                "frames",
+                "bytes",
+                "rel_start",
+                "duration",
+            ]),
+        )
+    };
+    for r in rows {
+        if c.kind == K::EndpointsIp {
+            tab.row(vec![
+                Value::from(r.a.0.to_string()),
+                Value::from(r.ab.0 + r.ba.0),
+                Value::from(r.ab.1 + r.ba.1),
+                Value::from(r.ab.0),
+                Value::from(r.ab.1),
+                Value::from(r.ba.0),
+                Value::from(r.ba.1),
+            ]);
+        } else {
+            let name = |e: (IpAddr, u16)| {
+                if c.kind == K::Ip {
+                    e.0.to_string()
+                } else {
+                    endpoint(e)
+                }
+            };
+            tab.row(vec![
+                Value::from(name(r.a)),
+                Value::from(name(r.b)),
+                Value::from(r.ba.0),
+                Value::from(r.ba.1),
+                Value::from(r.ab.0),
+                Value::from(r.ab.1),
+                Value::from(r.ab.0 + r.ba.0),
+                Value::from(r.ab.1 + r.ba.1),
+                secs(r.start_ns),
+                secs(r.last_ns - r.start_ns),
+            ]);
+        }
+    }
+    let mut notes = Vec::new();
+    if c.dropped_frames > 0 {
+        notes.push(format!(
+            "limit: {} frame(s) not counted (MAX_CONVERSATIONS = {})",
+            c.dropped_frames,
+            conv::MAX_CONVERSATIONS
+        ));
+    }
+    Section {
+        title: format!("{title} (bytes = frame bytes; times in seconds)"),
+        table: tab,
+        notes,
+        lines: None,
+    }
+}

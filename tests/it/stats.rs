@@ -1,0 +1,218 @@
+//! `-z conv,*` and `-z endpoints,ip` against numbers TShark 4.0.17 printed
+//! (`tshark -r F -q -z conv,tcp` etc.), hard-coded here.
+
+use crate::pcapw::jsonl;
+use std::path::Path;
+
+fn rows(capture: &str, spec: &str) -> Vec<serde_json::Value> {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join(capture);
+    jsonl(&["-r", f.to_str().unwrap(), "-q", "-T", "jsonl", "-z", spec])
+}
+
+/// (a, b, frames b→a, bytes b→a, frames a→b, bytes a→b, rel start, duration) as TShark printed.
+type Golden = (&'static str, &'static str, u64, u64, u64, u64, f64, f64);
+
+fn check(capture: &str, spec: &str, want: &[Golden]) {
+    let got = rows(capture, spec);
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g["a"], w.0);
+        assert_eq!(g["b"], w.1);
+        assert_eq!(
+            [
+                &g["frames_b_to_a"],
+                &g["bytes_b_to_a"],
+                &g["frames_a_to_b"],
+                &g["bytes_a_to_b"]
+            ]
+            .map(|v| v.as_u64().unwrap()),
+            [w.2, w.3, w.4, w.5],
+            "{}",
+            w.0
+        );
+        assert!(
+            (g["rel_start"].as_f64().unwrap() - w.6).abs() < 1e-9,
+            "{}",
+            w.0
+        );
+        // TShark prints the duration with 4 decimals.
+        assert!(
+            (g["duration"].as_f64().unwrap() - w.7).abs() < 0.00005,
+            "{}",
+            w.0
+        );
+    }
+}
+
+#[test]
+fn conv_tcp_tcp_session() {
+    check(
+        "captures/tcp-session.pcap",
+        "conv,tcp",
+        &[
+            (
+                "192.168.30.129:49152",
+                "192.168.30.128:80",
+                5,
+                598,
+                6,
+                453,
+                0.000275,
+                0.0053,
+            ),
+            (
+                "192.168.30.129:49153",
+                "192.168.30.128:8080",
+                4,
+                284,
+                7,
+                624,
+                0.2556,
+                1.7309,
+            ),
+            (
+                "192.168.30.129:49154",
+                "192.168.30.128:23",
+                1,
+                60,
+                1,
+                66,
+                2.386545,
+                0.0002,
+            ),
+            (
+                "192.168.30.129:49155",
+                "192.168.30.128:22",
+                0,
+                0,
+                2,
+                132,
+                2.886725,
+                1.0,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn conv_udp_tftp() {
+    check(
+        "captures/tftp.pcap",
+        "conv,udp",
+        &[
+            (
+                "192.168.30.128:40003",
+                "192.168.30.129:50002",
+                3,
+                180,
+                3,
+                2160,
+                1.50391,
+                0.0009,
+            ),
+            (
+                "192.168.30.128:40001",
+                "192.168.30.129:50000",
+                2,
+                120,
+                2,
+                699,
+                0.00135,
+                0.0006,
+            ),
+            (
+                "192.168.30.129:50000",
+                "192.168.30.128:69",
+                0,
+                0,
+                1,
+                60,
+                0.0,
+                0.0,
+            ),
+            (
+                "192.168.30.129:50001",
+                "192.168.30.128:69",
+                0,
+                0,
+                1,
+                61,
+                0.80191,
+                0.0,
+            ),
+            (
+                "192.168.30.128:40002",
+                "192.168.30.129:50001",
+                0,
+                0,
+                1,
+                63,
+                0.80281,
+                0.0,
+            ),
+            (
+                "192.168.30.129:50002",
+                "192.168.30.128:69",
+                0,
+                0,
+                1,
+                79,
+                1.50281,
+                0.0,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn conv_ip_and_endpoints() {
+    check(
+        "captures/tcp-session.pcap",
+        "conv,ip",
+        &[(
+            "192.168.30.129",
+            "192.168.30.128",
+            10,
+            942,
+            16,
+            1275,
+            0.000275,
+            3.8865,
+        )],
+    );
+    let e = rows("captures/tcp-session.pcap", "endpoints,ip");
+    assert_eq!(e.len(), 2);
+    assert_eq!(e[0]["address"], "192.168.30.129");
+    assert_eq!(
+        [
+            "packets",
+            "bytes",
+            "tx_packets",
+            "tx_bytes",
+            "rx_packets",
+            "rx_bytes"
+        ]
+        .map(|k| e[0][k].as_u64().unwrap()),
+        [26, 2217, 16, 1275, 10, 942]
+    );
+}
+
+#[test]
+fn json_array_holds_every_report() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tcp-session.pcap");
+    let out = crate::pcapw::wiresift(&[
+        "-r",
+        f.to_str().unwrap(),
+        "-q",
+        "-T",
+        "json",
+        "-z",
+        "conv,tcp",
+        "-z",
+        "tcp,states",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let a = v.as_array().unwrap();
+    assert_eq!(a.iter().filter(|o| o["report"] == "conv,tcp").count(), 4);
+    assert_eq!(a.iter().filter(|o| o["report"] == "tcp,states").count(), 4);
+}
