@@ -11,8 +11,11 @@ use wiresift::output::columns::{Columns, Resolve};
 use wiresift::output::summary::format_line;
 use wiresift::output::{OutputOptions, TimeFormat};
 
+/// One captured frame held in memory: bytes, wire length, time.
+type Owned = (Vec<u8>, u32, Timestamp);
+
 /// The frames of `captures/tcp-session.pcap`, copied out of the reader.
-fn frames() -> (Vec<u8>, Vec<(Vec<u8>, u32, Timestamp)>) {
+fn frames() -> (Vec<u8>, Vec<Owned>) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/tcp-session.pcap");
     let file = std::fs::read(path).expect("shipped capture");
     let mut r = FileReader::open(path).expect("readable");
