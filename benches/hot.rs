@@ -111,7 +111,7 @@ fn bench(c: &mut Criterion) {
     });
 
     g.bench_function("json", |b| {
-        let (mut out, mut vals) = (String::new(), String::new());
+        let mut out = String::new();
         b.iter(|| {
             for (i, (data, len, ts)) in frames.iter().enumerate() {
                 let d = dissect(
@@ -122,7 +122,7 @@ fn bench(c: &mut Criterion) {
                     &NoTftp,
                 );
                 out.clear();
-                wiresift::output::json::write_packet(&mut out, &mut vals, &d);
+                wiresift::output::json::write_packet(&mut out, &d);
                 black_box(out.len());
             }
         })

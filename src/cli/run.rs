@@ -76,7 +76,9 @@ pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
         OutputKind::Fields(fields, opts) => {
             Box::new(FieldsSink::new(out(), fields.clone(), opts.clone()))
         }
-        OutputKind::Json(style) => Box::new(JsonSink::new(out(), *style)),
+        OutputKind::Json(style) => {
+            Box::new(JsonSink::new(out(), *style).flush_each(cfg.line_buffered))
+        }
     }
 }
 

@@ -30,10 +30,20 @@ pub struct JsonSink<W: Write> {
     style: JsonStyle,
     first: bool,
     buf: String,
-    vals: String,
+    flush_each: bool,
 }
 
+/// Packets are gathered into chunks of about this size before one write: a JSON packet is a
+/// few KiB, and one large write costs less than many small ones through the buffered writer.
+pub const OUTPUT_CHUNK: usize = 256 * 1024;
+
 impl<W: Write> JsonSink<W> {
+    /// Writes every packet as soon as it is formatted (`-l`, live capture).
+    pub fn flush_each(mut self, on: bool) -> Self {
+        self.flush_each = on;
+        self
+    }
+
     /// A JSON writer.
     pub fn new(out: W, style: JsonStyle) -> Self {
         JsonSink {
@@ -41,7 +51,7 @@ impl<W: Write> JsonSink<W> {
             style,
             first: true,
             buf: String::new(),
-            vals: String::new(),
+            flush_each: false,
         }
     }
 }
@@ -100,7 +110,7 @@ pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
 }
 
 /// Appends the JSON object of one frame (no trailing newline).
-pub fn write_packet(out: &mut String, vals: &mut String, d: &Dissection<'_>) {
+pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
     let reg = registry();
     out.push_str("{\"layers\":{");
     let mut seen: arrayvec::ArrayVec<(Proto, u32), 32> = arrayvec::ArrayVec::new();
@@ -129,31 +139,34 @@ pub fn write_packet(out: &mut String, vals: &mut String, d: &Dissection<'_>) {
             if def.needs.columns {
                 continue;
             }
-            vals.clear();
-            let mut n = 0;
-            (def.extract)(layer, d, &mut |v| {
-                if n > 0 {
-                    vals.push(',');
-                }
-                write_json_value(vals, &v, def.ftype);
-                n += 1;
-            });
-            if n == 0 {
-                continue;
-            }
+            // Values go straight into `out`; a second value turns the first into an array
+            // (one small insert), and a field with no value is cut off again.
+            let key_start = out.len();
             if !first_field {
                 out.push(',');
             }
-            first_field = false;
             out.push('"');
             out.push_str(def.name);
             out.push_str("\":");
-            if n > 1 {
-                out.push('[');
-                out.push_str(vals);
-                out.push(']');
-            } else {
-                out.push_str(vals);
+            let value_start = out.len();
+            let mut n = 0;
+            (def.extract)(layer, d, &mut |v| {
+                if n == 1 {
+                    out.insert(value_start, '[');
+                }
+                if n > 0 {
+                    out.push(',');
+                }
+                write_json_value(out, &v, def.ftype);
+                n += 1;
+            });
+            match n {
+                0 => out.truncate(key_start),
+                1 => first_field = false,
+                _ => {
+                    out.push(']');
+                    first_field = false;
+                }
             }
         }
         out.push('}');
@@ -163,21 +176,26 @@ pub fn write_packet(out: &mut String, vals: &mut String, d: &Dissection<'_>) {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
-        self.buf.clear();
         match self.style {
             JsonStyle::Array if self.first => self.buf.push_str("[\n  "),
             JsonStyle::Array => self.buf.push_str(",\n  "),
             JsonStyle::Lines => {}
         }
         self.first = false;
-        write_packet(&mut self.buf, &mut self.vals, d);
+        write_packet(&mut self.buf, d);
         if self.style == JsonStyle::Lines {
             self.buf.push('\n');
         }
-        self.out.write_all(self.buf.as_bytes())
+        if self.flush_each || self.buf.len() >= OUTPUT_CHUNK {
+            self.out.write_all(self.buf.as_bytes())?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(self.buf.as_bytes())?;
+        self.buf.clear();
         if self.style == JsonStyle::Array {
             self.out
                 .write_all(if self.first { b"[\n]\n" } else { b"\n]\n" })?;
