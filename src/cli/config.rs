@@ -198,12 +198,7 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
                     let def = reg.def(*id);
                     let n = n.union(def.needs);
                     let n = if def.needs.columns { n.union(all) } else { n };
-                    let d = if def.name == "frame.protocols" || def.needs.columns {
-                        Depth::All
-                    } else {
-                        d
-                    };
-                    (n, d.max(depth_for(def.proto)))
+                    (n, d.max(def.depth()))
                 })
         }
     };
@@ -216,22 +211,4 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
         Depth::Link
     };
     (needs, depth.max(filter.depth()).max(tracker_depth))
-}
-
-/// How deep dissection must go for a field of `proto` to be seen.
-pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
-    use crate::dissect::Proto as P;
-    match proto {
-        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null => Depth::Link,
-        P::Arp | P::Ip | P::Ipv6 => Depth::Network,
-        P::Ipv6HopOpts
-        | P::Ipv6Routing
-        | P::Ipv6Frag
-        | P::Ipv6DstOpts
-        | P::Icmp
-        | P::Icmpv6
-        | P::Tcp
-        | P::Udp => Depth::Transport,
-        P::Tftp | P::Data => Depth::All,
-    }
 }
