@@ -22,7 +22,12 @@ pub struct Args {
     pub read_file: Option<String>,
 
     /// Display filter in Wireshark's language (or @NAME for a saved filter in filters/).
-    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        allow_hyphen_values = true
+    )]
     pub display_filter: Option<String>,
 
     /// Stop after reading N packets (counted before the display filter, as tshark does).
@@ -72,6 +77,10 @@ pub struct Args {
     /// Flush standard output after each packet.
     #[arg(short = 'l')]
     pub line_buffered: bool,
+
+    /// List the saved display filters (filters/NAME.filter, used as -Y @NAME) and exit.
+    #[arg(long = "list-filters")]
+    pub list_filters: bool,
 }
 
 #[cfg(test)]
@@ -112,6 +121,13 @@ mod tests {
             parse(&["-G", "protocols"]).glossary.as_deref(),
             Some("protocols")
         );
+    }
+
+    #[test]
+    fn filters_may_start_with_a_minus_and_can_be_listed() {
+        let a = parse(&["-Y", "-udp.srcport == -69", "--list-filters"]);
+        assert_eq!(a.display_filter.as_deref(), Some("-udp.srcport == -69"));
+        assert!(a.list_filters);
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl TryFrom<Args> for Config {
     type Error = UsageError;
 
     fn try_from(a: Args) -> Result<Config, UsageError> {
-        let filter_text = a.display_filter.clone().unwrap_or_default();
+        let filter_text = saved_filter(a.display_filter.as_deref().unwrap_or_default())?;
         let filter = Filter::compile(&filter_text)
             .map_err(|e| UsageError::Filter(e.render(&filter_text)))?;
         let time = TimeFormat::parse(&a.time_format).ok_or_else(|| {
@@ -211,4 +211,9 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
         Depth::Link
     };
     (needs, depth.max(filter.depth()).max(tracker_depth))
+}
+
+/// The `-Y` text, with `@NAME` replaced by the saved filter `filters/NAME.filter`.
+fn saved_filter(arg: &str) -> Result<String, UsageError> {
+    crate::filter::library::expand(arg).map_err(UsageError::Invalid)
 }
