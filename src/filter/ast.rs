@@ -126,8 +126,8 @@ pub enum RangeEnd {
 /// A logical test: what the filter is made of.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Test {
-    /// What it is.
-    pub kind: TestKind,
+    /// What it is (boxed: keeps the parser's stack frames small, see [`super::parser`]).
+    pub kind: Box<TestKind>,
     /// Height of the subtree (1 for a leaf test).
     pub depth: u16,
 }

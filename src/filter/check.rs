@@ -145,7 +145,7 @@ impl<'s> Checker<'s> {
     /// # Errors
     /// The first semantic error.
     pub fn test(&mut self, t: &Test) -> Result<Prog, FilterError> {
-        Ok(match &t.kind {
+        Ok(match &*t.kind {
             TestKind::Or(xs) => Prog::Or(self.tests(xs)?),
             TestKind::And(xs) => Prog::And(self.tests(xs)?),
             TestKind::Xor(a, b) => Prog::Xor(Box::new(self.test(a)?), Box::new(self.test(b)?)),

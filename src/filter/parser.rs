@@ -23,6 +23,7 @@ pub fn parse(src: &str) -> Result<Option<Test>, FilterError> {
     if toks.is_empty() {
         return Ok(None);
     }
+    check_nesting(src, &toks)?;
     let mut p = Parser {
         src,
         toks,
@@ -34,6 +35,54 @@ pub fn parse(src: &str) -> Result<Option<Test>, FilterError> {
         return Err(p.unexpected(tok));
     }
     Ok(Some(t))
+}
+
+/// A conservative bound on the parser's recursion, computed without recursing: brackets
+/// (`(`, `{`, `${`) nest, and so do runs of prefix operators (`not`, `!`, unary `-`/`+`)
+/// until what they apply to ends (a logical operator for `not`, the operand for `-`).
+/// Hostile input such as 10 000 `(` is refused here, before the recursive parser has used
+/// any stack; the parser's own [`Parser::enter`] check stays as the exact bound.
+fn check_nesting(src: &str, toks: &[Token]) -> Result<(), FilterError> {
+    // Per open bracket: prefix `not`s and unary signs currently in force.
+    let mut levels: Vec<(usize, usize)> = vec![(0, 0)];
+    let mut prev_is_operand = false;
+    for t in toks {
+        let word = match t.kind {
+            Kind::Word => Some(&src[t.span.0..t.span.1]),
+            _ => None,
+        };
+        let mut operand = false;
+        match (&t.kind, word) {
+            (Kind::LParen | Kind::LBrace | Kind::DollarBrace, _) => levels.push((0, 0)),
+            (Kind::RParen | Kind::RBrace, _) => {
+                if levels.len() > 1 {
+                    levels.pop();
+                }
+                if let Some(top) = levels.last_mut() {
+                    top.1 = 0;
+                }
+                operand = true;
+            }
+            (Kind::Bang, _) | (_, Some("not")) => levels.last_mut().expect("base").0 += 1,
+            (Kind::Minus | Kind::Plus, _) if !prev_is_operand => {
+                levels.last_mut().expect("base").1 += 1
+            }
+            (Kind::AndAnd | Kind::OrOr | Kind::XorXor, _) | (_, Some("and" | "or" | "xor")) => {
+                *levels.last_mut().expect("base") = (0, 0)
+            }
+            (Kind::Word | Kind::Str { .. } | Kind::Char(_) | Kind::Range, _) => {
+                levels.last_mut().expect("base").1 = 0;
+                operand = !word.is_some_and(is_keyword);
+            }
+            _ => {}
+        }
+        prev_is_operand = operand;
+        let depth: usize = levels.len() - 1 + levels.iter().map(|(n, s)| n + s).sum::<usize>();
+        if depth > super::MAX_NESTING {
+            return Err(too_deep(t.span));
+        }
+    }
+    Ok(())
 }
 
 struct Parser<'s> {
@@ -168,7 +217,7 @@ impl<'s> Parser<'s> {
         }
         let depth = deeper(items.iter().map(|t| t.depth), (0, 0))?;
         Ok(Test {
-            kind: TestKind::Or(items),
+            kind: Box::new(TestKind::Or(items)),
             depth,
         })
     }
@@ -180,7 +229,7 @@ impl<'s> Parser<'s> {
             let right = self.and()?;
             let depth = deeper([left.depth, right.depth], op.span)?;
             left = Test {
-                kind: TestKind::Xor(Box::new(left), Box::new(right)),
+                kind: Box::new(TestKind::Xor(Box::new(left), Box::new(right))),
                 depth,
             };
         }
@@ -199,7 +248,7 @@ impl<'s> Parser<'s> {
         }
         let depth = deeper(items.iter().map(|t| t.depth), (0, 0))?;
         Ok(Test {
-            kind: TestKind::And(items),
+            kind: Box::new(TestKind::And(items)),
             depth,
         })
     }
@@ -214,7 +263,7 @@ impl<'s> Parser<'s> {
             self.leave();
             let depth = deeper([inner.depth], tok.span)?;
             return Ok(Test {
-                kind: TestKind::Not(Box::new(inner)),
+                kind: Box::new(TestKind::Not(Box::new(inner))),
                 depth,
             });
         }
@@ -260,13 +309,13 @@ impl<'s> Parser<'s> {
             let rhs = self.arith()?;
             let depth = deeper([lhs.depth, rhs.depth], op_tok.span)?;
             Test {
-                kind: TestKind::Cmp {
+                kind: Box::new(TestKind::Cmp {
                     quant,
                     op,
                     op_span: op_tok.span,
                     lhs,
                     rhs,
-                },
+                }),
                 depth,
             }
         } else if self.peek_word() == Some("in")
@@ -283,12 +332,12 @@ impl<'s> Parser<'s> {
                 lhs.span,
             )?;
             Test {
-                kind: TestKind::In {
+                kind: Box::new(TestKind::In {
                     quant,
                     negated,
                     lhs,
                     set,
-                },
+                }),
                 depth,
             }
         } else {
@@ -303,7 +352,7 @@ impl<'s> Parser<'s> {
             }
             Test {
                 depth: lhs.depth,
-                kind: TestKind::Bare(lhs),
+                kind: Box::new(TestKind::Bare(lhs)),
             }
         };
         // Comparisons do not chain in 4.0: `a == b == c` is an error.
@@ -674,32 +723,32 @@ mod tests {
     #[test]
     fn precedence_or_xor_and() {
         let t = parse("a or b and c").unwrap().unwrap();
-        let TestKind::Or(items) = t.kind else {
+        let TestKind::Or(items) = *t.kind else {
             panic!("or on top")
         };
-        assert!(matches!(items[1].kind, TestKind::And(_)));
+        assert!(matches!(*items[1].kind, TestKind::And(_)));
         let t = parse("a or b xor c").unwrap().unwrap();
-        let TestKind::Or(items) = t.kind else {
+        let TestKind::Or(items) = *t.kind else {
             panic!("or on top")
         };
-        assert!(matches!(items[1].kind, TestKind::Xor(..)));
+        assert!(matches!(*items[1].kind, TestKind::Xor(..)));
         let t = parse("a and b ^^ c").unwrap().unwrap();
-        assert!(matches!(t.kind, TestKind::Xor(..)));
+        assert!(matches!(*t.kind, TestKind::Xor(..)));
     }
 
     #[test]
     fn comparison_binds_tighter_than_not() {
         let t = parse("! tcp.port == 80").unwrap().unwrap();
-        let TestKind::Not(inner) = t.kind else {
+        let TestKind::Not(inner) = *t.kind else {
             panic!()
         };
-        assert!(matches!(inner.kind, TestKind::Cmp { .. }));
+        assert!(matches!(*inner.kind, TestKind::Cmp { .. }));
     }
 
     #[test]
     fn bitand_binds_tighter_than_eq() {
         let t = parse("tcp.flags & 0x12 == 0x12").unwrap().unwrap();
-        let TestKind::Cmp { lhs, .. } = t.kind else {
+        let TestKind::Cmp { lhs, .. } = *t.kind else {
             panic!()
         };
         assert!(matches!(
