@@ -9,6 +9,22 @@
 //!
 //! Errors ([`FilterError`]) carry the span of the offending token and render in tshark's
 //! shape: the message, the filter, and a caret line.
+//!
+//! # Where wiresift differs from tshark 4.0.17, on purpose
+//! * Unknown names are quoted and get a did-you-mean (`"ip.dts" is neither a field nor a
+//!   protocol name. Did you mean "ip.dst"?`), also on the left of a comparison, where tshark
+//!   says `Left side of "==" expression must be a field or function, not ip.dts.`
+//! * `xor`/`^^`, lowercase `true`/`false`, `'\n'`-style character escapes, value names on
+//!   `icmp.type`, fields inside sets and `len()` of a slice are accepted.
+//! * Integer arithmetic is exact and signed: `udp.length > udp.srcport - 100` is true when
+//!   the port is below 100 (tshark compares the negative result as a huge unsigned number).
+//!   A negative literal against an unsigned field is an error (tshark accepts it and never
+//!   matches).
+//! * A division by zero yields no value, so every comparison with it is false (tshark's
+//!   `!=` and `===` are then vacuously true).
+//! * `all x in {...}` requires every occurrence of `x` in the set.
+//! * Regex errors use the `regex` crate's words and point at the pattern.
+//! * Absolute times without a zone are taken as UTC (tshark uses local time).
 
 pub mod ast;
 pub mod check;
