@@ -4,7 +4,7 @@
 //! borrow from the extractor's stack, so nothing is collected: comparisons run inside the
 //! callbacks (nested for field-to-field comparisons and arithmetic) and only count pairs and
 //! hits. Derived values (slices joined from several ranges, `upper()`, `string()`) are built
-//! in a [`Scratch`] buffer on the stack. Evaluation allocates nothing, except for a derived
+//! in a `Scratch` buffer on the stack. Evaluation allocates nothing, except for a derived
 //! value longer than [`SCRATCH_LEN`] bytes.
 
 use super::ast::{ArithOp, RangeEnd, SliceRange};

@@ -3,7 +3,7 @@
 //! unary `-` < slices and the layer operator.
 //!
 //! Recursion is bounded: every construct that nests (`(`, `not`, `{`, unary minus, function
-//! arguments) goes through [`Parser::enter`], which refuses to go deeper than
+//! arguments) goes through `Parser::enter`, which refuses to go deeper than
 //! [`super::MAX_NESTING`], so a 10 000-deep `((((` is a clear error and never a stack
 //! overflow.
 
@@ -41,7 +41,7 @@ pub fn parse(src: &str) -> Result<Option<Test>, FilterError> {
 /// (`(`, `{`, `${`) nest, and so do runs of prefix operators (`not`, `!`, unary `-`/`+`)
 /// until what they apply to ends (a logical operator for `not`, the operand for `-`).
 /// Hostile input such as 10 000 `(` is refused here, before the recursive parser has used
-/// any stack; the parser's own [`Parser::enter`] check stays as the exact bound.
+/// any stack; the parser's own `Parser::enter` check stays as the exact bound.
 fn check_nesting(src: &str, toks: &[Token]) -> Result<(), FilterError> {
     // Per open bracket: prefix `not`s and unary signs currently in force.
     let mut levels: Vec<(usize, usize)> = vec![(0, 0)];
