@@ -22,7 +22,12 @@ pub struct Args {
     pub read_file: Option<String>,
 
     /// Display filter in Wireshark's language (or @NAME for a saved filter in filters/).
-    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        allow_hyphen_values = true
+    )]
     pub display_filter: Option<String>,
 
     /// Stop after reading N packets (counted before the display filter, as tshark does).
@@ -123,6 +128,10 @@ pub struct Args {
     /// Write the files of complete transfers into DIR (only tftp,DIR is supported).
     #[arg(long = "export-objects", value_name = "TYPE,DIR")]
     pub export_objects: Option<String>,
+
+    /// List the saved display filters (filters/NAME.filter, used as -Y @NAME) and exit.
+    #[arg(long = "list-filters")]
+    pub list_filters: bool,
 }
 
 #[cfg(test)]
@@ -217,6 +226,13 @@ mod tests {
         let a = parse(&["--export-objects", "tftp,out"]);
         assert_eq!(a.export_objects.as_deref(), Some("tftp,out"));
         assert!(parse(&[]).export_objects.is_none());
+    }
+
+    #[test]
+    fn filters_may_start_with_a_minus_and_can_be_listed() {
+        let a = parse(&["-Y", "-udp.srcport == -69", "--list-filters"]);
+        assert_eq!(a.display_filter.as_deref(), Some("-udp.srcport == -69"));
+        assert!(a.list_filters);
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl TryFrom<Args> for Config {
     type Error = UsageError;
 
     fn try_from(a: Args) -> Result<Config, UsageError> {
-        let filter_text = a.display_filter.clone().unwrap_or_default();
+        let filter_text = saved_filter(a.display_filter.as_deref().unwrap_or_default())?;
         let filter = Filter::compile(&filter_text)
             .map_err(|e| UsageError::Filter(e.render(&filter_text)))?;
         let time = TimeFormat::parse(&a.time_format).ok_or_else(|| {
@@ -240,12 +240,7 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
                     let def = reg.def(*id);
                     let n = n.union(def.needs);
                     let n = if def.needs.columns { n.union(all) } else { n };
-                    let d = if def.name == "frame.protocols" || def.needs.columns {
-                        Depth::All
-                    } else {
-                        d
-                    };
-                    (n, d.max(depth_for(def.proto)))
+                    (n, d.max(def.depth()))
                 })
         }
     };
@@ -267,22 +262,7 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
     (needs, depth.max(filter.depth()).max(tracker_depth))
 }
 
-/// How deep dissection must go for a field of `proto` to be seen.
-pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
-    use crate::dissect::Proto as P;
-    match proto {
-        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null | P::Raw => {
-            Depth::Link
-        }
-        P::Arp | P::Ip | P::Ipv6 => Depth::Network,
-        P::Ipv6HopOpts
-        | P::Ipv6Routing
-        | P::Ipv6Frag
-        | P::Ipv6DstOpts
-        | P::Icmp
-        | P::Icmpv6
-        | P::Tcp
-        | P::Udp => Depth::Transport,
-        P::Tftp | P::Data => Depth::All,
-    }
+/// The `-Y` text, with `@NAME` replaced by the saved filter `filters/NAME.filter`.
+fn saved_filter(arg: &str) -> Result<String, UsageError> {
+    crate::filter::library::expand(arg).map_err(UsageError::Invalid)
 }

@@ -49,6 +49,9 @@ pub fn run(args: Args) -> u8 {
     if args.list_interfaces {
         return capture::list_interfaces();
     }
+    if args.list_filters {
+        return list_filters();
+    }
     let cfg = match Config::try_from(args) {
         Ok(c) => c,
         Err(e @ UsageError::Filter(_)) => return fail(EXIT_USAGE, e),
@@ -122,4 +125,14 @@ fn glossary(report: &str) -> io::Result<()> {
         }
     }
     out.flush()
+}
+
+/// `--list-filters`: the saved filters as a table (name, what it finds, the filter).
+fn list_filters() -> u8 {
+    use crate::filter::library;
+    use io::Write;
+    let table = library::table(&library::list());
+    // A closed pipe (`| head`) is not an error.
+    let _ = writeln!(io::stdout().lock(), "{table}");
+    EXIT_OK
 }

@@ -180,3 +180,34 @@ pub fn run_capture(
     }
     Ok(stats)
 }
+
+/// A sink that only records the numbers of the frames that passed.
+struct FrameNumbers(Vec<u32>);
+
+impl Sink for FrameNumbers {
+    fn packet(&mut self, d: &crate::dissect::Dissection<'_>) -> io::Result<()> {
+        self.0.push(d.number);
+        Ok(())
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The numbers of the frames of the capture at `path` that pass the display filter `filter`
+/// (`@NAME` for a saved one), read, dissected and tracked exactly as `wiresift -q -r PATH -Y
+/// FILTER` does. Frames before a damaged part of the capture are returned; the damage is not
+/// an error here. For tests and tools.
+///
+/// # Errors
+/// The filter does not compile (the rendered message), or the file cannot be opened.
+pub fn matching_frames(path: &str, filter: &str) -> Result<Vec<u32>, String> {
+    use clap::Parser as _;
+    let args = super::args::Args::try_parse_from(["wiresift", "-q", "-r", path, "-Y", filter])
+        .map_err(|e| e.to_string())?;
+    let cfg = Config::try_from(args).map_err(|e| e.to_string())?;
+    let mut reader = crate::capture::FileReader::open(path).map_err(|e| e.to_string())?;
+    let mut sink = FrameNumbers(Vec::new());
+    run_capture(&cfg, &mut reader, &mut sink).map_err(|e| e.to_string())?;
+    Ok(sink.0)
+}

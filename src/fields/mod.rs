@@ -12,7 +12,7 @@
 pub mod frame;
 pub mod value;
 
-use crate::dissect::{Dissection, Layer, Proto};
+use crate::dissect::{Depth, Dissection, Layer, Proto};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 pub use value::{Base, FieldType, Value};
@@ -169,6 +169,40 @@ impl FieldDef {
     /// Name for a numeric value, if the field has value names.
     pub fn value_name(&self, v: u64) -> Option<&'static str> {
         self.values.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+    }
+
+    /// How deep frames must be dissected for every value of this field to be seen.
+    /// `frame.protocols`, the summary columns and the expert fields describe the whole
+    /// stack, so they need all of it.
+    pub fn depth(&self) -> Depth {
+        if self.name == "frame.protocols" || self.name.starts_with("_ws.") || self.needs.columns {
+            return Depth::All;
+        }
+        depth_for(self.proto)
+    }
+}
+
+/// How deep dissection must go for a layer of `proto` to be seen wherever it occurs. IP
+/// headers also occur quoted inside ICMP errors (and tunnelled), so `ip`/`ipv6` need the
+/// transport layer; ARP stops at the network layer.
+pub fn depth_for(proto: Proto) -> Depth {
+    use Proto as P;
+    match proto {
+        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null | P::Raw => {
+            Depth::Link
+        }
+        P::Arp => Depth::Network,
+        P::Ip
+        | P::Ipv6
+        | P::Ipv6HopOpts
+        | P::Ipv6Routing
+        | P::Ipv6Frag
+        | P::Ipv6DstOpts
+        | P::Icmp
+        | P::Icmpv6
+        | P::Tcp
+        | P::Udp => Depth::Transport,
+        P::Tftp | P::Data => Depth::All,
     }
 }
 

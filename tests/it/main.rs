@@ -1,6 +1,7 @@
 //! wiresift's integration tests: one test binary (faster links), one module per area.
 
 mod cli;
+mod filter;
 mod golden;
 mod live;
 mod pcapw;
