@@ -233,5 +233,6 @@ pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
         | P::Tcp
         | P::Udp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,
+        P::Dns | P::Mdns => Depth::All,
     }
 }

@@ -9,6 +9,7 @@
 //! layer list lives on the stack ([`MAX_LAYERS`]), so dissecting allocates nothing.
 
 pub mod arp;
+pub mod dns;
 pub mod ethernet;
 pub mod icmp;
 pub mod icmpv6;
@@ -69,6 +70,10 @@ pub enum Proto {
     Udp,
     /// TFTP.
     Tftp,
+    /// DNS.
+    Dns,
+    /// Multicast DNS (same format and fields as DNS).
+    Mdns,
     /// Undissected payload.
     Data,
 }
@@ -95,6 +100,8 @@ impl Proto {
         Proto::Tcp,
         Proto::Udp,
         Proto::Tftp,
+        Proto::Dns,
+        Proto::Mdns,
         Proto::Data,
     ];
 
@@ -120,6 +127,8 @@ impl Proto {
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
             Proto::Tftp => "tftp",
+            Proto::Dns => "dns",
+            Proto::Mdns => "mdns",
             Proto::Data => "data",
         }
     }
@@ -146,6 +155,8 @@ impl Proto {
             Proto::Tcp => "Transmission Control Protocol",
             Proto::Udp => "User Datagram Protocol",
             Proto::Tftp => "Trivial File Transfer Protocol",
+            Proto::Dns => "Domain Name System",
+            Proto::Mdns => "Multicast Domain Name System",
             Proto::Data => "Data",
         }
     }
@@ -159,6 +170,15 @@ impl Proto {
             Proto::Ieee8021ad => "ieee8021ad:ethertype",
             Proto::Sll => "sll:ethertype",
             other => other.name(),
+        }
+    }
+
+    /// The protocol whose fields this layer carries: tshark registers the fields of some
+    /// protocols under another one (mDNS layers have `dns.*` fields).
+    pub fn field_family(self) -> Proto {
+        match self {
+            Proto::Mdns => Proto::Dns,
+            other => other,
         }
     }
 }
@@ -194,6 +214,8 @@ pub enum View<'a> {
     Udp(udp::Udp<'a>),
     /// TFTP message.
     Tftp(tftp::Tftp<'a>),
+    /// DNS or mDNS message.
+    Dns(dns::Dns<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
 }

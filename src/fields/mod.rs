@@ -226,6 +226,7 @@ impl Registry {
             crate::dissect::tcp::FIELDS,
             crate::dissect::udp::FIELDS,
             crate::dissect::tftp::FIELDS,
+            crate::dissect::dns::FIELDS,
             crate::output::columns::FIELDS,
         ];
         let mut fields = protocol_fields();
@@ -261,7 +262,7 @@ impl Registry {
     /// Fields of one protocol, in registration order.
     pub fn of_proto(&self, proto: Proto) -> impl Iterator<Item = (FieldId, &FieldDef)> {
         self.all()
-            .filter(move |(_, f)| f.proto == proto && f.ftype != FieldType::Protocol)
+            .filter(move |(_, f)| f.proto == proto.field_family() && f.ftype != FieldType::Protocol)
     }
 
     /// Names closest to `name` (for "did you mean"): same prefix or small edit distance.
@@ -284,7 +285,12 @@ impl Registry {
     ) {
         let def = self.def(id);
         let mut nth = 0u32;
-        for layer in d.layers.iter().filter(|l| l.proto == def.proto) {
+        let family = def.ftype != FieldType::Protocol;
+        for layer in d
+            .layers
+            .iter()
+            .filter(|l| l.proto == def.proto || (family && l.proto.field_family() == def.proto))
+        {
             nth += 1;
             if let LayerSel::Range(from, to) = sel {
                 if nth < from {

@@ -5,7 +5,7 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, icmp, icmpv6, ipv4, tcp, tftp, udp,
+    Dissection, Layer, Problem, Proto, View, arp, dns, icmp, icmpv6, ipv4, tcp, tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -169,6 +169,11 @@ impl Columns {
                     .as_ref()
                     .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
                 tftp::info(t, blksize, &mut self.info);
+            }
+            View::Dns(m) => {
+                self.protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
+                self.info.clear();
+                dns::info(m, &mut self.info);
             }
             _ => {}
         }
