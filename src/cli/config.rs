@@ -234,5 +234,8 @@ pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
         | P::Udp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,
         P::Dns | P::Mdns => Depth::All,
+        P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
+            Depth::All
+        }
     }
 }

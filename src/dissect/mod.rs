@@ -11,6 +11,7 @@
 pub mod arp;
 pub mod dns;
 pub mod ethernet;
+pub mod http;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipv4;
@@ -74,6 +75,20 @@ pub enum Proto {
     Dns,
     /// Multicast DNS (same format and fields as DNS).
     Mdns,
+    /// HTTP.
+    Http,
+    /// SSDP (HTTP-style messages over UDP; `http.*` fields).
+    Ssdp,
+    /// A body shown as lines of text.
+    DataTextLines,
+    /// A body of a media type with no dissector.
+    Media,
+    /// An HTML form body.
+    UrlencodedForm,
+    /// A JSON body.
+    Json,
+    /// An XML body.
+    Xml,
     /// Undissected payload.
     Data,
 }
@@ -102,6 +117,13 @@ impl Proto {
         Proto::Tftp,
         Proto::Dns,
         Proto::Mdns,
+        Proto::Http,
+        Proto::Ssdp,
+        Proto::DataTextLines,
+        Proto::Media,
+        Proto::UrlencodedForm,
+        Proto::Json,
+        Proto::Xml,
         Proto::Data,
     ];
 
@@ -129,6 +151,13 @@ impl Proto {
             Proto::Tftp => "tftp",
             Proto::Dns => "dns",
             Proto::Mdns => "mdns",
+            Proto::Http => "http",
+            Proto::Ssdp => "ssdp",
+            Proto::DataTextLines => "data-text-lines",
+            Proto::Media => "media",
+            Proto::UrlencodedForm => "urlencoded-form",
+            Proto::Json => "json",
+            Proto::Xml => "xml",
             Proto::Data => "data",
         }
     }
@@ -157,6 +186,13 @@ impl Proto {
             Proto::Tftp => "Trivial File Transfer Protocol",
             Proto::Dns => "Domain Name System",
             Proto::Mdns => "Multicast Domain Name System",
+            Proto::Http => "Hypertext Transfer Protocol",
+            Proto::Ssdp => "Simple Service Discovery Protocol",
+            Proto::DataTextLines => "Line-based text data",
+            Proto::Media => "Media Type",
+            Proto::UrlencodedForm => "HTML Form URL Encoded",
+            Proto::Json => "JavaScript Object Notation",
+            Proto::Xml => "eXtensible Markup Language",
             Proto::Data => "Data",
         }
     }
@@ -173,11 +209,28 @@ impl Proto {
         }
     }
 
+    /// True when whether a layer of this protocol appears depends on the TCP analysis: a
+    /// retransmitted payload reaches no dissector, and an HTTP message spanning segments
+    /// shows on the segment that completes it (`crate::track::pdu`).
+    pub fn needs_tcp_analysis(self) -> bool {
+        matches!(
+            self,
+            Proto::Http
+                | Proto::DataTextLines
+                | Proto::Media
+                | Proto::UrlencodedForm
+                | Proto::Json
+                | Proto::Xml
+                | Proto::Data
+        )
+    }
+
     /// The protocol whose fields this layer carries: tshark registers the fields of some
     /// protocols under another one (mDNS layers have `dns.*` fields).
     pub fn field_family(self) -> Proto {
         match self {
             Proto::Mdns => Proto::Dns,
+            Proto::Ssdp => Proto::Http,
             other => other,
         }
     }
@@ -216,6 +269,8 @@ pub enum View<'a> {
     Tftp(tftp::Tftp<'a>),
     /// DNS or mDNS message.
     Dns(dns::Dns<'a>),
+    /// HTTP or SSDP messages.
+    Http(http::Http<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
 }
@@ -269,6 +324,8 @@ pub struct Generated {
     pub tftp: Option<crate::track::tftp::TftpFrameInfo>,
     /// The frame that answers or is answered by this ICMP/ICMPv6 echo.
     pub echo: Option<crate::track::echo::EchoLink>,
+    /// The segment is part of, or completes, a message spanning TCP segments.
+    pub pdu: Option<crate::track::pdu::PduFrameInfo>,
 }
 
 /// Times of a frame relative to others.

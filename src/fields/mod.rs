@@ -201,13 +201,17 @@ fn protocol_fields() -> Vec<FieldDef> {
         .iter()
         .filter(|p| seen.insert(p.name()))
         .map(|&p| {
-            FieldDef::new(
+            let mut def = FieldDef::new(
                 p.name(),
                 p.long_name(),
                 FieldType::Protocol,
                 p,
                 protocol_value,
-            )
+            );
+            if p.needs_tcp_analysis() {
+                def.needs = Needs::TCP;
+            }
+            def
         })
         .collect()
 }
@@ -227,6 +231,7 @@ impl Registry {
             crate::dissect::udp::FIELDS,
             crate::dissect::tftp::FIELDS,
             crate::dissect::dns::FIELDS,
+            crate::dissect::http::FIELDS,
             crate::output::columns::FIELDS,
         ];
         let mut fields = protocol_fields();

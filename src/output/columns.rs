@@ -5,7 +5,7 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, dns, icmp, icmpv6, ipv4, tcp, tftp, udp,
+    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, ipv4, tcp, tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -154,6 +154,7 @@ impl Columns {
                     g.write_info_prefix(&mut self.info);
                 }
                 tcp::info(t, d, &mut self.info);
+                crate::track::pdu::write_tcp_info(d, &mut self.info);
             }
             View::Udp(u) => {
                 self.protocol = "UDP";
@@ -174,6 +175,27 @@ impl Columns {
                 self.protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
                 self.info.clear();
                 dns::info(m, &mut self.info);
+            }
+            View::Http(h) if h.kind() == http::HttpKind::Messages => {
+                self.protocol = http::protocol(h, layer.proto);
+                // A segment that completes one message and starts the next shows both.
+                let first = d.layers.iter().find(|l| matches!(l.view, View::Http(_)));
+                if first.is_some_and(|l| l.offset == layer.offset) {
+                    self.info.clear();
+                }
+                http::info(h, &mut self.info);
+            }
+            View::Http(_) => {
+                let pdu = d.generated.pdu.as_ref();
+                if let Some(m) = crate::track::pdu::completed_message(d) {
+                    self.protocol = m.protocol();
+                    self.info.clear();
+                    m.write_info(&mut self.info);
+                } else if pdu.is_some_and(|p| p.continuation) {
+                    self.protocol = "HTTP";
+                    self.info.clear();
+                    self.info.push_str("Continuation");
+                }
             }
             _ => {}
         }

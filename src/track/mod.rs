@@ -5,6 +5,7 @@
 //! table has a named limit and an eviction rule.
 
 pub mod echo;
+pub mod pdu;
 pub mod tcp;
 pub mod tftp;
 
@@ -42,6 +43,8 @@ pub struct Trackers {
     pub tftp: Option<tftp::TftpTracker>,
     /// ICMP / ICMPv6 echo matching.
     pub echo: Option<echo::EchoTracker>,
+    /// Application messages spanning TCP segments (needs the TCP analysis).
+    pub pdu: Option<pdu::PduTracker>,
 }
 
 impl Trackers {
@@ -51,6 +54,7 @@ impl Trackers {
             tcp: needs.tcp.then(tcp::TcpTracker::default),
             tftp: needs.tftp.then(tftp::TftpTracker::default),
             echo: needs.echo.then(echo::EchoTracker::default),
+            pdu: needs.tcp.then(pdu::PduTracker::default),
         }
     }
 
@@ -63,6 +67,9 @@ impl Trackers {
             t.observe(d);
         }
         if let Some(t) = &mut self.echo {
+            t.observe(d);
+        }
+        if let Some(t) = &mut self.pdu {
             t.observe(d);
         }
     }
