@@ -236,6 +236,7 @@ pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
         | P::Ipv6DstOpts
         | P::Icmp
         | P::Icmpv6
+        | P::Igmp
         | P::Tcp
         | P::Udp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,

@@ -14,6 +14,7 @@ pub mod ethernet;
 pub mod http;
 pub mod icmp;
 pub mod icmpv6;
+pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod link;
@@ -65,6 +66,8 @@ pub enum Proto {
     Icmp,
     /// ICMPv6.
     Icmpv6,
+    /// IGMP.
+    Igmp,
     /// TCP.
     Tcp,
     /// UDP.
@@ -112,6 +115,7 @@ impl Proto {
         Proto::Ipv6DstOpts,
         Proto::Icmp,
         Proto::Icmpv6,
+        Proto::Igmp,
         Proto::Tcp,
         Proto::Udp,
         Proto::Tftp,
@@ -146,6 +150,7 @@ impl Proto {
             Proto::Ipv6DstOpts => "ipv6.dstopts",
             Proto::Icmp => "icmp",
             Proto::Icmpv6 => "icmpv6",
+            Proto::Igmp => "igmp",
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
             Proto::Tftp => "tftp",
@@ -181,6 +186,7 @@ impl Proto {
             Proto::Ipv6DstOpts => "Destination Options for IPv6",
             Proto::Icmp => "Internet Control Message Protocol",
             Proto::Icmpv6 => "Internet Control Message Protocol v6",
+            Proto::Igmp => "Internet Group Management Protocol",
             Proto::Tcp => "Transmission Control Protocol",
             Proto::Udp => "User Datagram Protocol",
             Proto::Tftp => "Trivial File Transfer Protocol",
@@ -261,6 +267,8 @@ pub enum View<'a> {
     Icmp(icmp::Icmp<'a>),
     /// ICMPv6.
     Icmpv6(icmpv6::Icmpv6<'a>),
+    /// IGMP.
+    Igmp(igmp::Igmp<'a>),
     /// TCP header.
     Tcp(tcp::Tcp<'a>),
     /// UDP header.
@@ -590,6 +598,7 @@ pub fn dispatch_ip_proto<'a>(w: &mut Walker<'a, '_>, proto: u8, offset: usize, d
     }
     match proto {
         1 => icmp::dissect(w, offset, data),
+        2 => igmp::dissect(w, offset, data),
         6 => tcp::dissect(w, offset, data),
         17 => udp::dissect(w, offset, data),
         58 => icmpv6::dissect(w, offset, data),

@@ -227,6 +227,7 @@ impl Registry {
             crate::dissect::ipv6::FIELDS,
             crate::dissect::icmp::FIELDS,
             crate::dissect::icmpv6::FIELDS,
+            crate::dissect::igmp::FIELDS,
             crate::dissect::tcp::FIELDS,
             crate::dissect::udp::FIELDS,
             crate::dissect::tftp::FIELDS,

@@ -5,7 +5,8 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, ipv4, tcp, tftp, udp,
+    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, igmp, ipv4, tcp, tftp,
+    udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -170,6 +171,11 @@ impl Columns {
                     .as_ref()
                     .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
                 tftp::info(t, blksize, &mut self.info);
+            }
+            View::Igmp(m) => {
+                self.protocol = igmp::protocol(m);
+                self.info.clear();
+                igmp::info(m, &mut self.info);
             }
             View::Dns(m) => {
                 self.protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
