@@ -562,7 +562,10 @@ mod tests {
         assert_eq!(m.query_sources().count(), 2);
     }
 
-    fn report(records: &[(u8, [u8; 4], &[[u8; 4]])]) -> Vec<u8> {
+    /// Record type, group, sources.
+    type Rec<'a> = (u8, [u8; 4], &'a [[u8; 4]]);
+
+    fn report(records: &[Rec<'_>]) -> Vec<u8> {
         let mut b = vec![0x22, 0, 0, 0, 0, 0, 0, records.len() as u8];
         for (kind, group, sources) in records {
             b.extend([*kind, 0, 0, sources.len() as u8]);
