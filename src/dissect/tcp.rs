@@ -244,7 +244,7 @@ fn dissect_payload<'a>(w: &mut Walker<'a, '_>, tcp: &Tcp<'a>, offset: usize, pay
             None => w.data(offset, payload),
         },
         Some(_) => http::dissect_tcp(w, offset, payload, true, tcp.fin()),
-        None if http::starts_message(payload) => {
+        None if http::heuristic_allowed(a, b) && http::starts_message(payload) => {
             http::dissect_tcp(w, offset, payload, false, tcp.fin())
         }
         None => w.data(offset, payload),
