@@ -18,6 +18,7 @@ pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod link;
+pub mod ssh;
 pub mod tcp;
 pub mod tftp;
 pub mod udp;
@@ -92,6 +93,8 @@ pub enum Proto {
     Json,
     /// An XML body.
     Xml,
+    /// SSH.
+    Ssh,
     /// Undissected payload.
     Data,
 }
@@ -128,6 +131,7 @@ impl Proto {
         Proto::UrlencodedForm,
         Proto::Json,
         Proto::Xml,
+        Proto::Ssh,
         Proto::Data,
     ];
 
@@ -163,6 +167,7 @@ impl Proto {
             Proto::UrlencodedForm => "urlencoded-form",
             Proto::Json => "json",
             Proto::Xml => "xml",
+            Proto::Ssh => "ssh",
             Proto::Data => "data",
         }
     }
@@ -199,6 +204,7 @@ impl Proto {
             Proto::UrlencodedForm => "HTML Form URL Encoded",
             Proto::Json => "JavaScript Object Notation",
             Proto::Xml => "eXtensible Markup Language",
+            Proto::Ssh => "SSH Protocol",
             Proto::Data => "Data",
         }
     }
@@ -227,6 +233,7 @@ impl Proto {
                 | Proto::UrlencodedForm
                 | Proto::Json
                 | Proto::Xml
+                | Proto::Ssh
                 | Proto::Data
         )
     }
@@ -279,6 +286,8 @@ pub enum View<'a> {
     Dns(dns::Dns<'a>),
     /// HTTP or SSDP messages.
     Http(http::Http<'a>),
+    /// SSH payload.
+    Ssh(ssh::Ssh<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
 }
@@ -334,6 +343,8 @@ pub struct Generated {
     pub echo: Option<crate::track::echo::EchoLink>,
     /// The segment is part of, or completes, a message spanning TCP segments.
     pub pdu: Option<crate::track::pdu::PduFrameInfo>,
+    /// The SSH conversation state the frame starts in.
+    pub ssh: Option<ssh::State>,
 }
 
 /// Times of a frame relative to others.

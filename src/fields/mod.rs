@@ -233,6 +233,7 @@ impl Registry {
             crate::dissect::tftp::FIELDS,
             crate::dissect::dns::FIELDS,
             crate::dissect::http::FIELDS,
+            crate::dissect::ssh::FIELDS,
             crate::output::columns::FIELDS,
         ];
         let mut fields = protocol_fields();

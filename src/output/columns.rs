@@ -5,8 +5,8 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, igmp, ipv4, tcp, tftp,
-    udp,
+    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, igmp, ipv4, ssh, tcp,
+    tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -171,6 +171,10 @@ impl Columns {
                     .as_ref()
                     .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
                 tftp::info(t, blksize, &mut self.info);
+            }
+            View::Ssh(m) => {
+                self.protocol =
+                    ssh::columns(m, d.generated.ssh.unwrap_or_default(), &mut self.info);
             }
             View::Igmp(m) => {
                 self.protocol = igmp::protocol(m);

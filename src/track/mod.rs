@@ -6,6 +6,7 @@
 
 pub mod echo;
 pub mod pdu;
+pub mod ssh;
 pub mod tcp;
 pub mod tftp;
 
@@ -45,6 +46,8 @@ pub struct Trackers {
     pub echo: Option<echo::EchoTracker>,
     /// Application messages spanning TCP segments (needs the TCP analysis).
     pub pdu: Option<pdu::PduTracker>,
+    /// SSH conversations (runs with the TCP analysis).
+    pub ssh: Option<ssh::SshTracker>,
 }
 
 impl Trackers {
@@ -55,6 +58,7 @@ impl Trackers {
             tftp: needs.tftp.then(tftp::TftpTracker::default),
             echo: needs.echo.then(echo::EchoTracker::default),
             pdu: needs.tcp.then(pdu::PduTracker::default),
+            ssh: needs.tcp.then(ssh::SshTracker::default),
         }
     }
 
@@ -70,6 +74,9 @@ impl Trackers {
             t.observe(d);
         }
         if let Some(t) = &mut self.pdu {
+            t.observe(d);
+        }
+        if let Some(t) = &mut self.ssh {
             t.observe(d);
         }
     }
