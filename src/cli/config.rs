@@ -244,6 +244,6 @@ pub fn depth_for(proto: crate::dissect::Proto) -> Depth {
         P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
             Depth::All
         }
-        P::Ssh => Depth::All,
+        P::Ssh | P::Ntp | P::Dhcp => Depth::All,
     }
 }

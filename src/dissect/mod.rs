@@ -9,6 +9,7 @@
 //! layer list lives on the stack ([`MAX_LAYERS`]), so dissecting allocates nothing.
 
 pub mod arp;
+pub mod dhcp;
 pub mod dns;
 pub mod ethernet;
 pub mod http;
@@ -18,6 +19,7 @@ pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod link;
+pub mod ntp;
 pub mod ssh;
 pub mod tcp;
 pub mod tftp;
@@ -95,6 +97,10 @@ pub enum Proto {
     Xml,
     /// SSH.
     Ssh,
+    /// NTP.
+    Ntp,
+    /// BOOTP / DHCP.
+    Dhcp,
     /// Undissected payload.
     Data,
 }
@@ -132,6 +138,8 @@ impl Proto {
         Proto::Json,
         Proto::Xml,
         Proto::Ssh,
+        Proto::Ntp,
+        Proto::Dhcp,
         Proto::Data,
     ];
 
@@ -168,6 +176,8 @@ impl Proto {
             Proto::Json => "json",
             Proto::Xml => "xml",
             Proto::Ssh => "ssh",
+            Proto::Ntp => "ntp",
+            Proto::Dhcp => "dhcp",
             Proto::Data => "data",
         }
     }
@@ -205,6 +215,8 @@ impl Proto {
             Proto::Json => "JavaScript Object Notation",
             Proto::Xml => "eXtensible Markup Language",
             Proto::Ssh => "SSH Protocol",
+            Proto::Ntp => "Network Time Protocol",
+            Proto::Dhcp => "Dynamic Host Configuration Protocol",
             Proto::Data => "Data",
         }
     }
@@ -288,6 +300,10 @@ pub enum View<'a> {
     Http(http::Http<'a>),
     /// SSH payload.
     Ssh(ssh::Ssh<'a>),
+    /// NTP message.
+    Ntp(ntp::Ntp<'a>),
+    /// BOOTP / DHCP message.
+    Dhcp(dhcp::Dhcp<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
 }

@@ -234,6 +234,8 @@ impl Registry {
             crate::dissect::dns::FIELDS,
             crate::dissect::http::FIELDS,
             crate::dissect::ssh::FIELDS,
+            crate::dissect::ntp::FIELDS,
+            crate::dissect::dhcp::FIELDS,
             crate::output::columns::FIELDS,
         ];
         let mut fields = protocol_fields();

@@ -5,8 +5,8 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, View, arp, dns, http, icmp, icmpv6, igmp, ipv4, ssh, tcp,
-    tftp, udp,
+    Dissection, Layer, Problem, Proto, View, arp, dhcp, dns, http, icmp, icmpv6, igmp, ipv4, ntp,
+    ssh, tcp, tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -175,6 +175,16 @@ impl Columns {
             View::Ssh(m) => {
                 self.protocol =
                     ssh::columns(m, d.generated.ssh.unwrap_or_default(), &mut self.info);
+            }
+            View::Ntp(m) => {
+                self.protocol = "NTP";
+                self.info.clear();
+                ntp::info(m, &mut self.info);
+            }
+            View::Dhcp(m) => {
+                self.protocol = dhcp::protocol(m);
+                self.info.clear();
+                dhcp::info(m, resolve.mac, &mut self.info);
             }
             View::Igmp(m) => {
                 self.protocol = igmp::protocol(m);
