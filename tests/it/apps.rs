@@ -136,6 +136,29 @@ fn http_and_segments_of_reassembled_messages() {
     assert_eq!(compare(&dir, "ipv6-http-atomic-frag.pcap", Some(&http)), 3);
 }
 
+#[test]
+fn ssh_ntp_and_bootp() {
+    let Some(dir) = corpus() else { return };
+    let ssh = |p: &str, _: &str| p.starts_with("SSH");
+    assert_eq!(
+        compare(&dir, "tcp-ssh-session-retransmission.pcap", Some(&ssh)),
+        25
+    );
+    assert_eq!(compare(&dir, "tcp-ssh-rst-nanosec.pcap", Some(&ssh)), 2);
+    let ntp = |p: &str, _: &str| p == "NTP";
+    assert_eq!(
+        compare(&dir, "pcapng-wireshark-samples-5898pkts.pcapng", Some(&ntp)),
+        2
+    );
+    let bootp = |p: &str, _: &str| p == "BOOTP" || p == "DHCP";
+    for capture in [
+        "pcapng-bigendian-multi-interface-testsuite.pcapng",
+        "pcapng-littleendian-multi-interface-testsuite.pcapng",
+    ] {
+        assert!(compare(&dir, capture, Some(&bootp)) >= 4);
+    }
+}
+
 /// Port 8080 is HTTP's for tshark: the project's own capture sends non-HTTP bytes there,
 /// which show as segments of a reassembled PDU (but not the retransmitted one).
 #[test]
