@@ -240,6 +240,12 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
                     let def = reg.def(*id);
                     let n = n.union(def.needs);
                     let n = if def.needs.columns { n.union(all) } else { n };
+                    // Which layers a frame lists depends on the TCP analysis and TFTP tracking.
+                    let n = if def.name == "frame.protocols" {
+                        n.union(Needs::TCP).union(Needs::TFTP)
+                    } else {
+                        n
+                    };
                     (n, d.max(def.depth()))
                 })
         }

@@ -112,11 +112,23 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     }
 }
 
+/// The Protocol column for an ARP-format message: reverse ARP opcodes are RARP.
+pub fn column_name(arp: &Arp<'_>) -> &'static str {
+    match arp.opcode() {
+        3 | 4 => "RARP",
+        _ => "ARP",
+    }
+}
+
 /// Writes the Info column for an ARP message.
 pub fn info(arp: &Arp<'_>, out: &mut String) {
     use crate::fields::value::{write_ipv4, write_mac};
     let ip = |out: &mut String, a: Option<[u8; 4]>| match a {
         Some(a) => write_ipv4(out, &a),
+        None => out.push('?'),
+    };
+    let mac = |out: &mut String, m: Option<[u8; 6]>| match m {
+        Some(m) => write_mac(out, &m),
         None => out.push('?'),
     };
     match (arp.opcode(), arp.is_gratuitous()) {
@@ -152,6 +164,17 @@ pub fn info(arp: &Arp<'_>, out: &mut String) {
                 Some(m) => write_mac(out, &m),
                 None => out.push('?'),
             }
+        }
+        (3, _) => {
+            out.push_str("Who is ");
+            mac(out, arp.target_mac());
+            out.push_str("? Tell ");
+            mac(out, arp.sender_mac());
+        }
+        (4, _) => {
+            mac(out, arp.target_mac());
+            out.push_str(" is at ");
+            ip(out, arp.target_ip());
         }
         (op, _) => {
             use std::fmt::Write as _;

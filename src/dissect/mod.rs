@@ -9,12 +9,18 @@
 //! layer list lives on the stack ([`MAX_LAYERS`]), so dissecting allocates nothing.
 
 pub mod arp;
+pub mod dhcp;
+pub mod dns;
 pub mod ethernet;
+pub mod http;
 pub mod icmp;
 pub mod icmpv6;
+pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod link;
+pub mod ntp;
+pub mod ssh;
 pub mod tcp;
 pub mod tftp;
 pub mod udp;
@@ -66,12 +72,38 @@ pub enum Proto {
     Icmp,
     /// ICMPv6.
     Icmpv6,
+    /// IGMP.
+    Igmp,
     /// TCP.
     Tcp,
     /// UDP.
     Udp,
     /// TFTP.
     Tftp,
+    /// DNS.
+    Dns,
+    /// Multicast DNS (same format and fields as DNS).
+    Mdns,
+    /// HTTP.
+    Http,
+    /// SSDP (HTTP-style messages over UDP; `http.*` fields).
+    Ssdp,
+    /// A body shown as lines of text.
+    DataTextLines,
+    /// A body of a media type with no dissector.
+    Media,
+    /// An HTML form body.
+    UrlencodedForm,
+    /// A JSON body.
+    Json,
+    /// An XML body.
+    Xml,
+    /// SSH.
+    Ssh,
+    /// NTP.
+    Ntp,
+    /// BOOTP / DHCP.
+    Dhcp,
     /// Undissected payload.
     Data,
 }
@@ -96,9 +128,22 @@ impl Proto {
         Proto::Ipv6DstOpts,
         Proto::Icmp,
         Proto::Icmpv6,
+        Proto::Igmp,
         Proto::Tcp,
         Proto::Udp,
         Proto::Tftp,
+        Proto::Dns,
+        Proto::Mdns,
+        Proto::Http,
+        Proto::Ssdp,
+        Proto::DataTextLines,
+        Proto::Media,
+        Proto::UrlencodedForm,
+        Proto::Json,
+        Proto::Xml,
+        Proto::Ssh,
+        Proto::Ntp,
+        Proto::Dhcp,
         Proto::Data,
     ];
 
@@ -122,9 +167,22 @@ impl Proto {
             Proto::Ipv6DstOpts => "ipv6.dstopts",
             Proto::Icmp => "icmp",
             Proto::Icmpv6 => "icmpv6",
+            Proto::Igmp => "igmp",
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
             Proto::Tftp => "tftp",
+            Proto::Dns => "dns",
+            Proto::Mdns => "mdns",
+            Proto::Http => "http",
+            Proto::Ssdp => "ssdp",
+            Proto::DataTextLines => "data-text-lines",
+            Proto::Media => "media",
+            Proto::UrlencodedForm => "urlencoded-form",
+            Proto::Json => "json",
+            Proto::Xml => "xml",
+            Proto::Ssh => "ssh",
+            Proto::Ntp => "ntp",
+            Proto::Dhcp => "dhcp",
             Proto::Data => "data",
         }
     }
@@ -152,6 +210,20 @@ impl Proto {
             Proto::Tcp => "TCP",
             Proto::Udp => "UDP",
             Proto::Tftp => "TFTP",
+            Proto::Igmp => "IGMP",
+            Proto::Dns => "DNS",
+            Proto::Mdns => "MDNS",
+            Proto::Http => "HTTP",
+            Proto::Ssdp => "SSDP",
+            Proto::Ssh => "SSH",
+            Proto::Ntp => "NTP",
+            Proto::Dhcp => "DHCP",
+            // Bodies carried by HTTP do not take over the Protocol column.
+            Proto::DataTextLines
+            | Proto::Media
+            | Proto::UrlencodedForm
+            | Proto::Json
+            | Proto::Xml => "",
             Proto::Data => "",
         }
     }
@@ -176,9 +248,22 @@ impl Proto {
             Proto::Ipv6DstOpts => "Destination Options for IPv6",
             Proto::Icmp => "Internet Control Message Protocol",
             Proto::Icmpv6 => "Internet Control Message Protocol v6",
+            Proto::Igmp => "Internet Group Management Protocol",
             Proto::Tcp => "Transmission Control Protocol",
             Proto::Udp => "User Datagram Protocol",
             Proto::Tftp => "Trivial File Transfer Protocol",
+            Proto::Dns => "Domain Name System",
+            Proto::Mdns => "Multicast Domain Name System",
+            Proto::Http => "Hypertext Transfer Protocol",
+            Proto::Ssdp => "Simple Service Discovery Protocol",
+            Proto::DataTextLines => "Line-based text data",
+            Proto::Media => "Media Type",
+            Proto::UrlencodedForm => "HTML Form URL Encoded",
+            Proto::Json => "JavaScript Object Notation",
+            Proto::Xml => "eXtensible Markup Language",
+            Proto::Ssh => "SSH Protocol",
+            Proto::Ntp => "Network Time Protocol",
+            Proto::Dhcp => "Dynamic Host Configuration Protocol",
             Proto::Data => "Data",
         }
     }
@@ -192,6 +277,33 @@ impl Proto {
             Proto::Ieee8021ad => "ieee8021ad:ethertype",
             Proto::Sll => "sll:ethertype",
             other => other.name(),
+        }
+    }
+
+    /// True when whether a layer of this protocol appears depends on the TCP analysis: a
+    /// retransmitted payload reaches no dissector, and an HTTP message spanning segments
+    /// shows on the segment that completes it (`crate::track::pdu`).
+    pub fn needs_tcp_analysis(self) -> bool {
+        matches!(
+            self,
+            Proto::Http
+                | Proto::DataTextLines
+                | Proto::Media
+                | Proto::UrlencodedForm
+                | Proto::Json
+                | Proto::Xml
+                | Proto::Ssh
+                | Proto::Data
+        )
+    }
+
+    /// The protocol whose fields this layer carries: tshark registers the fields of some
+    /// protocols under another one (mDNS layers have `dns.*` fields).
+    pub fn field_family(self) -> Proto {
+        match self {
+            Proto::Mdns => Proto::Dns,
+            Proto::Ssdp => Proto::Http,
+            other => other,
         }
     }
 }
@@ -221,12 +333,24 @@ pub enum View<'a> {
     Icmp(icmp::Icmp<'a>),
     /// ICMPv6.
     Icmpv6(icmpv6::Icmpv6<'a>),
+    /// IGMP.
+    Igmp(igmp::Igmp<'a>),
     /// TCP header.
     Tcp(tcp::Tcp<'a>),
     /// UDP header.
     Udp(udp::Udp<'a>),
     /// TFTP message.
     Tftp(tftp::Tftp<'a>),
+    /// DNS or mDNS message.
+    Dns(dns::Dns<'a>),
+    /// HTTP or SSDP messages.
+    Http(http::Http<'a>),
+    /// SSH payload.
+    Ssh(ssh::Ssh<'a>),
+    /// NTP message.
+    Ntp(ntp::Ntp<'a>),
+    /// BOOTP / DHCP message.
+    Dhcp(dhcp::Dhcp<'a>),
     /// Undissected bytes.
     Data(&'a [u8]),
     /// A layer that was started but could not be read (too short, or nonsense in its header).
@@ -295,6 +419,10 @@ pub struct Generated {
     pub echo: Option<crate::track::echo::EchoLink>,
     /// UDP conversation index of the outermost UDP layer (`udp.stream`).
     pub udp_stream: Option<u32>,
+    /// The segment is part of, or completes, a message spanning TCP segments.
+    pub pdu: Option<crate::track::pdu::PduFrameInfo>,
+    /// The SSH conversation state the frame starts in.
+    pub ssh: Option<ssh::State>,
 }
 
 /// Times of a frame relative to others.
@@ -595,7 +723,8 @@ pub fn dispatch_ethertype<'a>(
     match ethertype {
         0x0800 => ipv4::dissect(w, offset, data),
         0x86dd => ipv6::dissect(w, offset, data),
-        0x0806 => arp::dissect(w, offset, data),
+        // RARP (0x8035) uses the ARP format; tshark dissects it as arp.
+        0x0806 | 0x8035 => arp::dissect(w, offset, data),
         0x8100 | 0x88a8 | 0x9100 => ethernet::dissect_vlan(w, ethertype, offset, data),
         _ => w.data(offset, data),
     }
@@ -609,6 +738,7 @@ pub fn dispatch_ip_proto<'a>(w: &mut Walker<'a, '_>, proto: u8, offset: usize, d
     }
     match proto {
         1 => icmp::dissect(w, offset, data),
+        2 => igmp::dissect(w, offset, data),
         6 => tcp::dissect(w, offset, data),
         17 => udp::dissect(w, offset, data),
         58 => icmpv6::dissect(w, offset, data),

@@ -4,7 +4,7 @@
 //! port 69 opened (the TFTP tracker answers [`super::TftpLookup::is_tftp`]). Other payloads are
 //! shown as data.
 
-use super::{Depth, Proto, View, Walker, be16, tftp};
+use super::{Depth, Proto, View, Walker, be16, dhcp, dns, http, ntp, tftp};
 use crate::field;
 use crate::fields::{FieldDef, Value};
 
@@ -84,10 +84,34 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let payload = udp.payload();
     let next = offset + HEADER_LEN;
     if is_tftp(w, &udp) {
-        tftp::dissect(w, next, payload);
-    } else {
-        w.data(next, payload);
+        return tftp::dissect(w, next, payload);
     }
+    match app_port(&udp).filter(|_| !payload.is_empty()) {
+        Some(dns::PORT) => dns::dissect(w, next, payload, payload, false),
+        Some(dns::MDNS_PORT) => dns::dissect(w, next, payload, payload, true),
+        Some(http::SSDP_PORT) => http::dissect_ssdp(w, next, payload),
+        Some(ntp::PORT) => ntp::dissect(w, next, payload),
+        Some(dhcp::SERVER_PORT | dhcp::CLIENT_PORT) => dhcp::dissect(w, next, payload),
+        _ => w.data(next, payload),
+    }
+}
+
+/// Ports with an application dissector (besides TFTP's conversations).
+const APP_PORTS: &[u16] = &[
+    dns::PORT,
+    dns::MDNS_PORT,
+    http::SSDP_PORT,
+    ntp::PORT,
+    dhcp::SERVER_PORT,
+    dhcp::CLIENT_PORT,
+];
+
+/// The port whose dissector gets the payload: tshark tries the lower port first.
+fn app_port(udp: &Udp<'_>) -> Option<u16> {
+    let (a, b) = (udp.src_port(), udp.dst_port());
+    [a.min(b), a.max(b)]
+        .into_iter()
+        .find(|p| APP_PORTS.contains(p))
 }
 
 fn is_tftp(w: &Walker<'_, '_>, udp: &Udp<'_>) -> bool {

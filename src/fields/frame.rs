@@ -25,6 +25,8 @@ fn protocols_entry(layer: &Layer<'_>) -> &'static str {
     match (&layer.view, layer.proto) {
         (_, Proto::Data) if layer.offset == 0 => "data",
         (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => "eth",
+        // tshark's IGMP hands membership messages to a version dissector of the same name.
+        (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => "igmp:igmp",
         (_, p) => p.protocols_entry(),
     }
 }

@@ -200,9 +200,15 @@ pub fn depth_for(proto: Proto) -> Depth {
         | P::Ipv6DstOpts
         | P::Icmp
         | P::Icmpv6
+        | P::Igmp
         | P::Tcp
         | P::Udp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,
+        P::Dns | P::Mdns => Depth::All,
+        P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
+            Depth::All
+        }
+        P::Ssh | P::Ntp | P::Dhcp => Depth::All,
     }
 }
 
@@ -238,13 +244,17 @@ fn protocol_fields() -> Vec<FieldDef> {
         .iter()
         .filter(|p| seen.insert(p.name()))
         .map(|&p| {
-            FieldDef::new(
+            let mut def = FieldDef::new(
                 p.name(),
                 p.long_name(),
                 FieldType::Protocol,
                 p,
                 protocol_value,
-            )
+            );
+            if p.needs_tcp_analysis() {
+                def.needs = Needs::TCP;
+            }
+            def
         })
         .collect()
 }
@@ -260,9 +270,15 @@ impl Registry {
             crate::dissect::ipv6::FIELDS,
             crate::dissect::icmp::FIELDS,
             crate::dissect::icmpv6::FIELDS,
+            crate::dissect::igmp::FIELDS,
             crate::dissect::tcp::FIELDS,
             crate::dissect::udp::FIELDS,
             crate::dissect::tftp::FIELDS,
+            crate::dissect::dns::FIELDS,
+            crate::dissect::http::FIELDS,
+            crate::dissect::ssh::FIELDS,
+            crate::dissect::ntp::FIELDS,
+            crate::dissect::dhcp::FIELDS,
             crate::output::columns::FIELDS,
         ];
         let mut fields = protocol_fields();
@@ -311,7 +327,7 @@ impl Registry {
     pub fn of_proto(&self, proto: Proto) -> impl Iterator<Item = (FieldId, &FieldDef)> {
         let ids = self
             .by_proto
-            .get(proto as usize)
+            .get(proto.field_family() as usize)
             .map_or(&[][..], Vec::as_slice);
         ids.iter().map(move |&id| (id, self.def(id)))
     }
@@ -336,7 +352,12 @@ impl Registry {
     ) {
         let def = self.def(id);
         let mut nth = 0u32;
-        for layer in d.layers.iter().filter(|l| l.proto == def.proto) {
+        let family = def.ftype != FieldType::Protocol;
+        for layer in d
+            .layers
+            .iter()
+            .filter(|l| l.proto == def.proto || (family && l.proto.field_family() == def.proto))
+        {
             nth += 1;
             if let LayerSel::Range(from, to) = sel {
                 if nth < from {

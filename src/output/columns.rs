@@ -5,7 +5,8 @@
 
 use crate::capture::LinkType;
 use crate::dissect::{
-    Dissection, Layer, Problem, Proto, StubNote, View, arp, icmp, icmpv6, ipv4, tcp, tftp, udp,
+    Dissection, Layer, Problem, Proto, StubNote, View, arp, dhcp, dns, http, icmp, icmpv6, igmp,
+    ipv4, ntp, ssh, tcp, tftp, udp,
 };
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
@@ -81,7 +82,7 @@ impl Columns {
             View::Vlan(_) => self.protocol = "802.1Q",
             View::Llc(_) => self.protocol = "LLC",
             View::Arp(a) => {
-                self.protocol = "ARP";
+                self.protocol = arp::column_name(a);
                 self.info.clear();
                 arp::info(a, &mut self.info);
             }
@@ -161,6 +162,7 @@ impl Columns {
                     g.write_info_prefix(&mut self.info);
                 }
                 tcp::info(t, d, &mut self.info);
+                crate::track::pdu::write_tcp_info(d, &mut self.info);
             }
             View::Udp(u) => {
                 self.protocol = "UDP";
@@ -176,6 +178,51 @@ impl Columns {
                     .as_ref()
                     .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
                 tftp::info(t, blksize, &mut self.info);
+            }
+            View::Ssh(m) => {
+                self.protocol =
+                    ssh::columns(m, d.generated.ssh.unwrap_or_default(), &mut self.info);
+            }
+            View::Ntp(m) => {
+                self.protocol = "NTP";
+                self.info.clear();
+                ntp::info(m, &mut self.info);
+            }
+            View::Dhcp(m) => {
+                self.protocol = dhcp::protocol(m);
+                self.info.clear();
+                dhcp::info(m, resolve.mac, &mut self.info);
+            }
+            View::Igmp(m) => {
+                self.protocol = igmp::protocol(m);
+                self.info.clear();
+                igmp::info(m, &mut self.info);
+            }
+            View::Dns(m) => {
+                self.protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
+                self.info.clear();
+                dns::info(m, &mut self.info);
+            }
+            View::Http(h) if h.kind() == http::HttpKind::Messages => {
+                self.protocol = http::protocol(h, layer.proto);
+                // A segment that completes one message and starts the next shows both.
+                let first = d.layers.iter().find(|l| matches!(l.view, View::Http(_)));
+                if first.is_some_and(|l| l.offset == layer.offset) {
+                    self.info.clear();
+                }
+                http::info(h, &mut self.info);
+            }
+            View::Http(_) => {
+                let pdu = d.generated.pdu.as_ref();
+                if let Some(m) = crate::track::pdu::completed_message(d) {
+                    self.protocol = m.protocol();
+                    self.info.clear();
+                    m.write_info(&mut self.info);
+                } else if pdu.is_some_and(|p| p.continuation) {
+                    self.protocol = "HTTP";
+                    self.info.clear();
+                    self.info.push_str("Continuation");
+                }
             }
             _ => {}
         }

@@ -6,6 +6,8 @@
 
 pub mod defrag;
 pub mod echo;
+pub mod pdu;
+pub mod ssh;
 pub mod tcp;
 pub mod tcp_state;
 pub mod tftp;
@@ -53,6 +55,10 @@ pub struct Trackers {
     /// UDP conversation numbering (`udp.stream`). Always on: one hash lookup per datagram,
     /// and only when dissection reached UDP.
     pub udp: udp::UdpTracker,
+    /// Application messages spanning TCP segments (needs the TCP analysis).
+    pub pdu: Option<pdu::PduTracker>,
+    /// SSH conversations (runs with the TCP analysis).
+    pub ssh: Option<ssh::SshTracker>,
 }
 
 impl Trackers {
@@ -63,6 +69,8 @@ impl Trackers {
             tftp: needs.tftp.then(tftp::TftpTracker::default),
             echo: needs.echo.then(echo::EchoTracker::default),
             udp: udp::UdpTracker::default(),
+            pdu: needs.tcp.then(pdu::PduTracker::default),
+            ssh: needs.tcp.then(ssh::SshTracker::default),
         }
     }
 
@@ -78,6 +86,12 @@ impl Trackers {
             t.observe(d);
         }
         self.udp.observe(d);
+        if let Some(t) = &mut self.pdu {
+            t.observe(d);
+        }
+        if let Some(t) = &mut self.ssh {
+            t.observe(d);
+        }
     }
 
     /// The lookup the UDP dissector uses to recognise TFTP on ephemeral ports.

@@ -1370,44 +1370,7 @@ mod cli {
 /// Rows of the corpus (`$WIRESIFT_CORPUS/expected/filters.tsv`) that fail for a reason
 /// outside the filter engine: (capture, filter, why). The corpus test fails on any other
 /// row that differs from tshark, and on a listed row that starts to pass (then remove it).
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    (
-        "tcp-http-handshake-fin-loopback.pcap",
-        "http",
-        "no HTTP dissector yet",
-    ),
-    (
-        "tcp-http-get-handshake-fin.pcap",
-        r#"http.request.uri contains "CHANGES""#,
-        "no HTTP dissector yet",
-    ),
-    (
-        "tcp-http-get-handshake-fin.pcap",
-        r#"http.request.method matches "^G.T$""#,
-        "no HTTP dissector yet",
-    ),
-    ("tcp-dns-handshake-fin.pcap", "dns", "no DNS dissector yet"),
-    (
-        "dns-udp.pcap",
-        r#"dns.qry.name == "www.tcpdump.org""#,
-        "no DNS dissector yet",
-    ),
-    (
-        "dns-udp.pcap",
-        r#"dns.qry.name matches "tcpdump\\.org$" && dns.flags.response == 1"#,
-        "no DNS dissector yet",
-    ),
-    (
-        "ipv4-options-router-alert-igmp.pcap",
-        "igmp.type == 0x17",
-        "no IGMP dissector yet",
-    ),
-    (
-        "sll2-arp-icmp-icmpv6.pcap",
-        "arp or icmpv6",
-        "frame 6 is RARP (EtherType 0x8035), which tshark dissects as arp and wiresift as data",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn corpus_matches_tshark() {
