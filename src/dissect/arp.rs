@@ -15,6 +15,8 @@ pub const FIXED_LEN: usize = 8;
 #[derive(Debug, Clone, Copy)]
 pub struct Arp<'a> {
     buf: &'a [u8],
+    /// All four addresses were captured (else only the fixed part is shown, as tshark does).
+    pub complete: bool,
 }
 
 impl<'a> Arp<'a> {
@@ -22,7 +24,18 @@ impl<'a> Arp<'a> {
     pub fn new_checked(buf: &'a [u8]) -> Option<Arp<'a>> {
         let fixed = buf.get(..FIXED_LEN)?;
         let need = FIXED_LEN + 2 * (fixed[4] as usize + fixed[5] as usize);
-        buf.get(..need).map(|buf| Arp { buf })
+        buf.get(..need).map(|buf| Arp {
+            buf,
+            complete: true,
+        })
+    }
+
+    /// The fixed part only, when the addresses it announces run past the frame.
+    pub fn fixed_only(buf: &'a [u8]) -> Option<Arp<'a>> {
+        buf.get(..FIXED_LEN).map(|buf| Arp {
+            buf,
+            complete: false,
+        })
     }
     /// Hardware type (1 = Ethernet).
     pub fn hw_type(&self) -> u16 {
@@ -45,9 +58,10 @@ impl<'a> Arp<'a> {
         be16(self.buf, 6)
     }
     fn is_ether_ipv4(&self) -> (bool, bool) {
+        let c = self.complete;
         (
-            self.hw_size() == 6,
-            self.proto_type() == 0x0800 && self.proto_size() == 4,
+            c && self.hw_size() == 6,
+            c && self.proto_type() == 0x0800 && self.proto_size() == 4,
         )
     }
     fn sha_at(&self) -> usize {
@@ -88,6 +102,9 @@ impl<'a> Arp<'a> {
     }
     /// Sender and target protocol addresses are equal (RFC 5227 gratuitous ARP).
     pub fn is_gratuitous(&self) -> bool {
+        if !self.complete {
+            return false;
+        }
         let (s, t) = (self.spa_at(), self.tpa_at());
         let n = self.proto_size();
         n > 0 && self.buf.get(s..s + n) == self.buf.get(t..t + n)
@@ -108,7 +125,12 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         Some(arp) => {
             w.push(Proto::Arp, offset, data, View::Arp(arp));
         }
-        None => w.short(Proto::Arp, offset, data),
+        None => {
+            if let Some(arp) = Arp::fixed_only(data) {
+                w.push(Proto::Arp, offset, data, View::Arp(arp));
+            }
+            w.short(Proto::Arp, offset, data)
+        }
     }
 }
 
@@ -120,8 +142,11 @@ pub fn column_name(arp: &Arp<'_>) -> &'static str {
     }
 }
 
-/// Writes the Info column for an ARP message.
+/// Writes the Info column for an ARP message (nothing when its addresses were not captured).
 pub fn info(arp: &Arp<'_>, out: &mut String) {
+    if !arp.complete {
+        return;
+    }
     use crate::fields::value::{write_ipv4, write_mac};
     let ip = |out: &mut String, a: Option<[u8; 4]>| match a {
         Some(a) => write_ipv4(out, &a),
