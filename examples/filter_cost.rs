@@ -83,12 +83,7 @@ fn main() {
         }
         owned.push(file);
     }
-    let all = Needs {
-        tcp: true,
-        tftp: true,
-        echo: true,
-        columns: true,
-    };
+    let all = Needs::ALL;
     let mut dissections: Vec<Dissection<'_>> = Vec::new();
     for file in &owned {
         let mut trackers = Trackers::new(all);

@@ -223,12 +223,7 @@ fn fields_options(opts: &[String]) -> Result<FieldsOptions, UsageError> {
 
 /// The trackers and dissection depth an output and a filter need: the hot path does no more.
 fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
-    let all = Needs {
-        tcp: true,
-        tftp: true,
-        echo: true,
-        columns: true,
-    };
+    let all = Needs::ALL;
     let (needs, depth) = match output {
         OutputKind::Quiet => (Needs::NONE, Depth::Link),
         OutputKind::Text { .. } | OutputKind::Json(_) => (all, Depth::All),

@@ -166,7 +166,7 @@ pub static FIELDS: &[FieldDef] = &[
         .filter(|l| matches!(&l.view, View::Udp(f) if f.header.as_ptr() == u.header.as_ptr()))
         .and(d.generated.udp_stream)
         .map(|s| Value::Uint(s as u64)))
-    .generated(crate::fields::Needs::NONE),
+    .generated(crate::fields::Needs::UDP),
     field!("udp.length", "Length", U16, Udp, Udp, |u, d| u
         .length()
         .map(|v| Value::Uint(v as u64))),

@@ -35,6 +35,8 @@ pub struct Needs {
     pub echo: bool,
     /// The summary columns (`_ws.col.*`).
     pub columns: bool,
+    /// UDP conversation numbering (`udp.stream`).
+    pub udp: bool,
 }
 
 impl Needs {
@@ -44,6 +46,7 @@ impl Needs {
         tftp: false,
         echo: false,
         columns: false,
+        udp: false,
     };
     /// TCP tracking.
     pub const TCP: Needs = Needs {
@@ -51,6 +54,7 @@ impl Needs {
         tftp: false,
         echo: false,
         columns: false,
+        udp: false,
     };
     /// TFTP tracking.
     pub const TFTP: Needs = Needs {
@@ -58,6 +62,23 @@ impl Needs {
         tftp: true,
         echo: false,
         columns: false,
+        udp: false,
+    };
+    /// UDP conversation numbering.
+    pub const UDP: Needs = Needs {
+        tcp: false,
+        tftp: false,
+        echo: false,
+        columns: false,
+        udp: true,
+    };
+    /// Everything (the summary columns read every tracker).
+    pub const ALL: Needs = Needs {
+        tcp: true,
+        tftp: true,
+        echo: true,
+        columns: true,
+        udp: true,
     };
     /// Echo matching.
     pub const ECHO: Needs = Needs {
@@ -65,6 +86,7 @@ impl Needs {
         tftp: false,
         echo: true,
         columns: false,
+        udp: false,
     };
 
     /// Union of two sets of needs.
@@ -74,6 +96,7 @@ impl Needs {
             tftp: self.tftp || o.tftp,
             echo: self.echo || o.echo,
             columns: self.columns || o.columns,
+            udp: self.udp || o.udp,
         }
     }
 }

@@ -131,12 +131,7 @@ fn field_needs(def: &crate::fields::FieldDef) -> Needs {
         n = n.union(Needs::TFTP);
     }
     if n.columns {
-        n = Needs {
-            tcp: true,
-            tftp: true,
-            echo: true,
-            columns: true,
-        };
+        n = Needs::ALL;
     }
     n
 }

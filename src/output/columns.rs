@@ -296,12 +296,7 @@ fn col_dst<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     with_columns(d, emit, |c| &c.dst);
 }
 
-const COLUMNS: Needs = Needs {
-    tcp: true,
-    tftp: true,
-    echo: true,
-    columns: true,
-};
+const COLUMNS: Needs = Needs::ALL;
 
 /// The `_ws.col.*` fields.
 pub static FIELDS: &[FieldDef] = &[

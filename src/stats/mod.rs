@@ -122,7 +122,8 @@ impl StatsConfig {
         let tftp = self.export_tftp.is_some()
             || self.specs.contains(&ReportSpec::TftpTransfers)
             || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
-        let needs = needs.union(Needs::TCP);
+        // Conversations are keyed by tcp.stream / udp.stream.
+        let needs = needs.union(Needs::TCP).union(Needs::UDP);
         let needs = if tftp {
             needs.union(Needs::TFTP)
         } else {

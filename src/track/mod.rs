@@ -52,9 +52,8 @@ pub struct Trackers {
     pub tftp: Option<tftp::TftpTracker>,
     /// ICMP / ICMPv6 echo matching.
     pub echo: Option<echo::EchoTracker>,
-    /// UDP conversation numbering (`udp.stream`). Always on: one hash lookup per datagram,
-    /// and only when dissection reached UDP.
-    pub udp: udp::UdpTracker,
+    /// UDP conversation numbering (`udp.stream`), when a field or report needs it.
+    pub udp: Option<udp::UdpTracker>,
     /// Application messages spanning TCP segments (needs the TCP analysis).
     pub pdu: Option<pdu::PduTracker>,
     /// SSH conversations (runs with the TCP analysis).
@@ -68,7 +67,7 @@ impl Trackers {
             tcp: needs.tcp.then(tcp::TcpTracker::default),
             tftp: needs.tftp.then(tftp::TftpTracker::default),
             echo: needs.echo.then(echo::EchoTracker::default),
-            udp: udp::UdpTracker::default(),
+            udp: needs.udp.then(udp::UdpTracker::default),
             pdu: needs.tcp.then(pdu::PduTracker::default),
             ssh: needs.tcp.then(ssh::SshTracker::default),
         }
@@ -85,7 +84,9 @@ impl Trackers {
         if let Some(t) = &mut self.echo {
             t.observe(d);
         }
-        self.udp.observe(d);
+        if let Some(t) = &mut self.udp {
+            t.observe(d);
+        }
         if let Some(t) = &mut self.pdu {
             t.observe(d);
         }
