@@ -99,14 +99,18 @@ pub struct FileReader {
 impl FileReader {
     /// Opens a path; "-" means stdin. Sniffs the format from the first bytes.
     pub fn open(path: &str) -> Result<FileReader, CaptureError> {
-        if path == STDIN_PATH {
-            return FileReader::from_reader(path, Box::new(io::stdin()));
-        }
-        let file = File::open(path).map_err(|source| CaptureError::Io {
+        let io_error = |source| CaptureError::Io {
             name: path.to_string(),
             source,
-        })?;
-        FileReader::from_reader(path, Box::new(file))
+        };
+        // Files and pipes are read ahead on a second thread (see `readahead`).
+        let source = if path == STDIN_PATH {
+            super::readahead::ReadAhead::spawn(io::stdin()).map_err(io_error)?
+        } else {
+            let file = File::open(path).map_err(io_error)?;
+            super::readahead::ReadAhead::spawn(file).map_err(io_error)?
+        };
+        FileReader::from_reader(path, Box::new(source))
     }
 
     /// Reads from any byte stream (used for stdin, tests and fuzzing). `name` is used in

@@ -14,6 +14,7 @@ pub mod file;
 pub mod live;
 pub mod pcap;
 pub mod pcapng;
+pub mod readahead;
 pub mod writer;
 
 use std::fmt;
