@@ -8,7 +8,7 @@ pub mod run;
 use crate::capture::{CaptureError, FileReader};
 use args::Args;
 use clap::Parser;
-use config::{Config, UsageError};
+use config::Config;
 use std::io;
 use std::process::ExitCode;
 
@@ -54,9 +54,11 @@ pub fn run(args: Args) -> u8 {
     }
     let cfg = match Config::try_from(args) {
         Ok(c) => c,
-        Err(e @ UsageError::Filter(_)) => return fail(EXIT_USAGE, e),
         Err(e) => return fail(EXIT_USAGE, e),
     };
+    for w in cfg.filter.warnings() {
+        eprintln!("wiresift: note: {w}");
+    }
     if cfg.capture.is_active() {
         return capture::run(&cfg);
     }

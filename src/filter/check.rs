@@ -49,6 +49,8 @@ pub struct Checker<'s> {
     reg: &'static Registry,
     /// Every field the filter reads.
     pub fields: Vec<FieldId>,
+    /// Things that compile but probably do not mean what was meant.
+    pub warnings: Vec<String>,
 }
 
 fn at(span: Span, m: impl Into<String>) -> FilterError {
@@ -69,6 +71,7 @@ impl<'s> Checker<'s> {
             src,
             reg,
             fields: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -199,6 +202,14 @@ impl<'s> Checker<'s> {
                 if def.ftype == FieldType::Protocol && layers.is_none() {
                     self.fields.push(id);
                     return Ok(Prog::HasProto(def.proto));
+                }
+                if def.ftype == FieldType::Bool {
+                    // `!tcp.flags.ack` reads as "ACK clear" but tests presence, as in tshark.
+                    self.warnings.push(format!(
+                        "\"{0}\" alone tests that the field is present, not that it is set; \
+                         write \"{0} == 1\" (or \"== 0\") to test its value",
+                        def.name
+                    ));
                 }
                 Ok(Prog::Exists(self.field_ref(e, id)))
             }

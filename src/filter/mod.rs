@@ -65,6 +65,7 @@ pub struct Filter {
     prog: Option<compile::Prog>,
     needs: Needs,
     depth: Depth,
+    warnings: Vec<String>,
 }
 
 impl Filter {
@@ -84,6 +85,7 @@ impl Filter {
                 prog: None,
                 needs: Needs::NONE,
                 depth: Depth::Link,
+                warnings: Vec::new(),
             });
         };
         let reg = registry();
@@ -100,7 +102,14 @@ impl Filter {
             prog: Some(prog),
             needs,
             depth,
+            warnings: checker.warnings,
         })
+    }
+
+    /// Parts of the filter that compile but likely do not mean what they say (a bare boolean
+    /// field tests presence, as in tshark); the CLI prints them on stderr.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// True when the frame passes.

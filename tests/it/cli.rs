@@ -274,3 +274,32 @@ fn broken_pipe_exits_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn bare_boolean_field_gets_a_note() {
+    let cap = capture("tcp-session.pcap");
+    let out = wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-Y",
+        "tcp.flags.syn == 1 && !tcp.flags.ack",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).is_empty(),
+        "as tshark: the ACK flag field is present on every segment"
+    );
+    assert!(
+        stderr(&out).contains("write \"tcp.flags.ack == 1\""),
+        "{}",
+        stderr(&out)
+    );
+    let fixed = wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-Y",
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+    ]);
+    assert_eq!(stdout(&fixed).lines().count(), 5);
+    assert!(stderr(&fixed).is_empty());
+}
