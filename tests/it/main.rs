@@ -1,5 +1,6 @@
 //! wiresift's integration tests: one test binary (faster links), one module per area.
 
 mod cli;
+mod fuzz_smoke;
 mod golden;
 mod support;
