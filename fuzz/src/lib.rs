@@ -340,11 +340,14 @@ pub fn filter_parse(data: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // trackers
 
+/// One frame of a `trackers` sequence: milliseconds since the epoch and the bytes.
+pub type TimedFrame<'a> = (i64, &'a [u8]);
+
 /// Splits a `trackers` input into frames: byte 0 picks the link type (as in [`frame_of`]),
 /// then each frame is a 1-byte time step, a 2-byte big-endian length and that many bytes
 /// (the last frame takes what is left). A time step `t` advances the clock by `t³` ms, so a
 /// sequence can cross the reassembly and idle timeouts.
-pub fn split_frames(data: &[u8]) -> Option<(LinkType, Vec<(i64, &[u8])>)> {
+pub fn split_frames(data: &[u8]) -> Option<(LinkType, Vec<TimedFrame<'_>>)> {
     let (&selector, mut rest) = data.split_first()?;
     let mut frames = Vec::new();
     let mut ms: i64 = 1_700_000_000_000;
@@ -358,7 +361,7 @@ pub fn split_frames(data: &[u8]) -> Option<(LinkType, Vec<(i64, &[u8])>)> {
 }
 
 /// Frames in the [`split_frames`] format → a classic pcap file.
-pub fn pcap_of(link: LinkType, frames: &[(i64, &[u8])]) -> Vec<u8> {
+pub fn pcap_of(link: LinkType, frames: &[TimedFrame<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);

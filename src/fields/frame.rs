@@ -112,8 +112,16 @@ fn malformed<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     }
 }
 
+/// Longest `_ws.expert.message`: the longest protocol name and reason fit with room to spare.
+const MAX_EXPERT_MESSAGE_LEN: usize = 256;
+
 fn expert_message<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    let mut buf = arrayvec::ArrayString::<256>::new();
+    if let Some(what) = d.expert.limit_hit {
+        let mut buf = arrayvec::ArrayString::<MAX_EXPERT_MESSAGE_LEN>::new();
+        let _ = write!(buf, "Dissection limit reached: {what}");
+        emit(Value::Str(buf.as_bytes()));
+    }
+    let mut buf = arrayvec::ArrayString::<MAX_EXPERT_MESSAGE_LEN>::new();
     match d.expert.problem {
         Some(crate::dissect::Problem::Malformed { proto, reason }) => {
             let _ = write!(buf, "Malformed Packet ({}): {reason}", proto.name());

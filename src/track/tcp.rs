@@ -200,6 +200,9 @@ pub struct TcpTracker {
     next_index: u32,
     /// Streams dropped because the table was full.
     pub evicted: u64,
+    /// Segments left out of the ACK round-trip bookkeeping because
+    /// [`MAX_UNACKED_SEGMENTS`] were already waiting for an ACK in their direction.
+    pub unacked_overflow: u64,
 }
 
 fn gt(a: u32, b: u32) -> bool {
@@ -232,6 +235,26 @@ impl TcpTracker {
     /// Number of streams seen so far.
     pub fn streams_seen(&self) -> u32 {
         self.next_index
+    }
+
+    /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
+    pub fn limit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.evicted > 0 {
+            out.push(format!(
+                "{} TCP streams were forgotten to stay within MAX_TCP_STREAMS ({MAX_TCP_STREAMS}); \
+                 later segments of them were analysed as new streams",
+                self.evicted
+            ));
+        }
+        if self.unacked_overflow > 0 {
+            out.push(format!(
+                "{} TCP segments got no ACK round-trip time: more than MAX_UNACKED_SEGMENTS \
+                 ({MAX_UNACKED_SEGMENTS}) were waiting for an ACK in their direction",
+                self.unacked_overflow
+            ));
+        }
+        out
     }
 
     /// Analyses the outermost TCP segment of a frame and records the result in
@@ -302,7 +325,9 @@ impl TcpTracker {
         set_bases(s, dir, rev, &seg, ws);
         update_completeness(s, &seg);
         update_irtt(s, &seg);
-        analyse_sequence(s, dir, rev, &seg, &mut info);
+        if analyse_sequence(s, dir, rev, &seg, &mut info) {
+            self.unacked_overflow += 1;
+        }
         fill_relative(s, dir, rev, &seg, &mut info);
         Some(info)
     }
@@ -416,14 +441,15 @@ fn fill_relative(s: &Stream, dir: usize, rev: usize, seg: &Segment, info: &mut T
     }
 }
 
-/// Wireshark 4.0's `tcp_analyze_sequence_number`, on raw sequence numbers.
+/// Wireshark 4.0's `tcp_analyze_sequence_number`, on raw sequence numbers. True when the
+/// segment could not be remembered for ACK round-trip times ([`MAX_UNACKED_SEGMENTS`]).
 fn analyse_sequence(
     s: &mut Stream,
     dir: usize,
     rev: usize,
     seg: &Segment,
     info: &mut TcpFrameInfo,
-) {
+) -> bool {
     use analysis as a;
     let shift = scale_shift(s, dir, rev);
     let window = if seg.flags & SYN == 0 && shift >= 0 {
@@ -504,7 +530,7 @@ fn analyse_sequence(
             && fwd.lastack != 0
             && no_sfr
         {
-            fwd.dupacknum += 1;
+            fwd.dupacknum = fwd.dupacknum.saturating_add(1);
             flags |= a::DUPLICATE_ACK;
             info.dup_ack_num = fwd.dupacknum;
             info.dup_ack_frame = fwd.lastnondupack;
@@ -521,7 +547,7 @@ fn analyse_sequence(
     if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && flags & a::KEEP_ALIVE == 0 {
         flags |= retransmission_kind(fwd, rvs, seg, irtt);
     }
-    advance(fwd, seg, flags);
+    let overflow = advance(fwd, seg, flags);
     fwd.window = Some(window);
     fwd.lastack = seg.ack;
     fwd.lastack_time = seg.now;
@@ -530,6 +556,7 @@ fn analyse_sequence(
         ack_rtt(rvs, seg, info);
     }
     info.analysis = flags;
+    overflow
 }
 
 fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>) -> u32 {
@@ -555,16 +582,19 @@ fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>
     if not_advanced { a::RETRANSMISSION } else { 0 }
 }
 
-fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) {
+/// Moves the direction's next expected sequence number; true when the segment did not fit
+/// the unacknowledged list.
+fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) -> bool {
     use analysis as a;
     if seg.seglen == 0 && seg.flags & (SYN | FIN) == 0 {
-        return;
+        return false;
     }
     let mut nextseq = seg.seq.wrapping_add(seg.seglen);
     if seg.flags & (SYN | FIN) != 0 {
         nextseq = nextseq.wrapping_add(1);
     }
-    if fwd.unacked.len() < MAX_UNACKED_SEGMENTS {
+    let overflow = fwd.unacked.len() >= MAX_UNACKED_SEGMENTS;
+    if !overflow {
         fwd.unacked.push_back((nextseq, seg.frame, seg.now));
     }
     let probe = flags & a::ZERO_WINDOW_PROBE != 0;
@@ -575,6 +605,7 @@ fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) {
     if (gt(nextseq, fwd.maxseqtobeacked) || fwd.maxseqtobeacked == 0) && !probe {
         fwd.maxseqtobeacked = fwd.nextseq;
     }
+    overflow
 }
 
 fn ack_rtt(rvs: &mut Flow, seg: &Segment, info: &mut TcpFrameInfo) {

@@ -106,7 +106,7 @@ fn smoke(target: &str, extra: usize, body: fn(&[u8])) {
     for s in &seeds {
         body(s);
     }
-    let mut rng = Rng(0x5eed_0f_f022 ^ target.len() as u64);
+    let mut rng = Rng(0x5eed_f022_0f00 ^ target.len() as u64);
     for _ in 0..extra {
         let mut input = seeds[rng.below(seeds.len())].clone();
         let other = &seeds[rng.below(seeds.len())];
