@@ -17,6 +17,7 @@ use wiresift::capture::{
 };
 use wiresift::cli::config::{Config, OutputKind};
 use wiresift::dissect::{self, Depth, Dissection, FrameTimes, NoTftp, Problem};
+use wiresift::fields::value::is_unsafe_char;
 use wiresift::fields::{FieldId, LayerSel, Needs, registry};
 use wiresift::filter::Filter;
 use wiresift::output::fields::{FieldsOptions, FieldsSink, Quote, write_field_value};
@@ -269,12 +270,12 @@ fn fields_sink(d: &Dissection<'_>, fields: Vec<(String, FieldId)>, opts: FieldsO
     assert_printable(&text, "\t\n");
 }
 
-/// Panics when `text` holds a control character other than those in `allowed`: any of them
-/// could be (part of) a terminal escape sequence.
+/// Panics when `text` holds a control character other than those in `allowed` (any of them
+/// could be part of a terminal escape sequence) or a bidirectional override.
 pub fn assert_printable(text: &str, allowed: &str) {
     if let Some(c) = text
         .chars()
-        .find(|c| c.is_control() && !allowed.contains(*c))
+        .find(|c| is_unsafe_char(*c) && !allowed.contains(*c))
     {
         panic!("control character {c:?} in output: {text:?}");
     }

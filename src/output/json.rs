@@ -57,7 +57,9 @@ pub fn write_json_str(out: &mut String, s: &[u8]) {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                // Every control (C1 too: U+009B is an 8-bit CSI) and bidi override, so the
+                // document itself is safe to show on a terminal.
+                c if crate::fields::value::is_unsafe_char(c) => {
                     let _ = write!(out, "\\u{:04x}", c as u32);
                 }
                 c => out.push(c),
