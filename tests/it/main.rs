@@ -1,6 +1,8 @@
 //! wiresift's integration tests: one test binary (faster links), one module per area.
 
 mod cli;
+mod dissect;
 mod fuzz_smoke;
 mod golden;
+mod regression;
 mod support;
