@@ -4,5 +4,6 @@ mod cli;
 mod dissect;
 mod fuzz_smoke;
 mod golden;
+mod hostile;
 mod regression;
 mod support;
