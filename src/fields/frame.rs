@@ -9,6 +9,10 @@ use std::fmt::Write as _;
 /// 20 characters each fit.
 pub const MAX_PROTOCOLS_LEN: usize = 1024;
 
+/// The longest entry (`ieee8021ad:ethertype`) and its separator, for every layer, fit: the
+/// string is never cut.
+const _: () = assert!(crate::dissect::MAX_LAYERS * 21 <= MAX_PROTOCOLS_LEN);
+
 /// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `out`.
 pub fn write_protocols(d: &Dissection<'_>, out: &mut impl std::fmt::Write) {
     let mut first = true;

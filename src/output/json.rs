@@ -105,7 +105,9 @@ pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
 pub fn write_packet(out: &mut String, vals: &mut String, d: &Dissection<'_>) {
     let reg = registry();
     out.push_str("{\"layers\":{");
-    let mut seen: arrayvec::ArrayVec<(Proto, u32), 32> = arrayvec::ArrayVec::new();
+    // One entry per protocol met: never more than the frame's layers.
+    let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
+        arrayvec::ArrayVec::new();
     for (i, layer) in d.layers.iter().enumerate() {
         let nth = match seen.iter_mut().find(|(p, _)| *p == layer.proto) {
             Some((_, n)) => {

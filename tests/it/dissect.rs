@@ -529,6 +529,19 @@ fn limit_messages_name_their_constant_and_its_value() {
 }
 
 #[test]
+fn frame_protocols_always_fits_its_buffer() {
+    let longest = Proto::ALL
+        .iter()
+        .map(|p| p.protocols_entry().len())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        dissect::MAX_LAYERS * (longest + 1) <= wiresift::fields::frame::MAX_PROTOCOLS_LEN,
+        "{longest}"
+    );
+}
+
+#[test]
 fn layer_limit_is_reported_not_silent() {
     // IPv4 in IPv4 in IPv4 ...: every header is valid, the chain is just too long.
     let mut bytes = Vec::new();
