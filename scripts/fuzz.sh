@@ -74,4 +74,6 @@ done
 echo
 echo "fuzz summary (${secs}s per target):"
 printf '  %s\n' "${summary[@]}"
+failed=$(printf '%s\n' "${summary[@]}" | grep -c FAILED || true)
+echo "fuzz: $((${#summary[@]} - failed)) passed, $failed failed"
 exit "$crashed"
