@@ -20,6 +20,11 @@ pub const IDLE_EVICTION_NS: i128 = 300 * 1_000_000_000;
 /// Most unacknowledged segments remembered per direction for ACK RTT, as Wireshark's
 /// `TCP_MAX_UNACKED_SEGMENTS`.
 pub const MAX_UNACKED_SEGMENTS: usize = 1000;
+/// Most unacknowledged segments remembered over all streams. Each takes 32 bytes, so this is
+/// 128 MiB; without it [`MAX_UNACKED_SEGMENTS`] times two directions times
+/// [`MAX_TCP_STREAMS`] would allow 64 GB. Honest traffic has a window's worth per direction
+/// (tens of segments) on the streams active at one time.
+pub const MAX_UNACKED_TOTAL: usize = 4_000_000;
 /// Out-of-order threshold when the initial RTT is unknown (Wireshark: 3 ms).
 const DEFAULT_OOO_THRESHOLD_NS: i128 = 3_000_000;
 /// A fast retransmission follows the dup ACKs within 20 ms (Wireshark's rule).
@@ -201,8 +206,17 @@ pub struct TcpTracker {
     /// Streams dropped because the table was full.
     pub evicted: u64,
     /// Segments left out of the ACK round-trip bookkeeping because
-    /// [`MAX_UNACKED_SEGMENTS`] were already waiting for an ACK in their direction.
+    /// [`MAX_UNACKED_SEGMENTS`] were already waiting for an ACK in their direction, or
+    /// [`MAX_UNACKED_TOTAL`] in all streams.
     pub unacked_overflow: u64,
+    /// Unacknowledged segments remembered over all streams.
+    unacked_total: usize,
+}
+
+impl Stream {
+    fn unacked_len(&self) -> usize {
+        self.flows[0].unacked.len() + self.flows[1].unacked.len()
+    }
 }
 
 fn gt(a: u32, b: u32) -> bool {
@@ -249,8 +263,9 @@ impl TcpTracker {
         }
         if self.unacked_overflow > 0 {
             out.push(format!(
-                "{} TCP segments got no ACK round-trip time: more than MAX_UNACKED_SEGMENTS \
-                 ({MAX_UNACKED_SEGMENTS}) were waiting for an ACK in their direction",
+                "{} TCP segments got no ACK round-trip time: MAX_UNACKED_SEGMENTS \
+                 ({MAX_UNACKED_SEGMENTS}) were waiting for an ACK in their direction, or \
+                 MAX_UNACKED_TOTAL ({MAX_UNACKED_TOTAL}) in all streams",
                 self.unacked_overflow
             ));
         }
@@ -310,7 +325,9 @@ impl TcpTracker {
                 last_seen: seg.now,
             };
             self.next_index = self.next_index.wrapping_add(1);
-            self.streams.insert(key, stream);
+            if let Some(old) = self.streams.insert(key, stream) {
+                self.unacked_total -= old.unacked_len();
+            }
         }
         let s = self.streams.get_mut(&key)?;
         s.last_seen = seg.now;
@@ -325,9 +342,12 @@ impl TcpTracker {
         set_bases(s, dir, rev, &seg, ws);
         update_completeness(s, &seg);
         update_irtt(s, &seg);
-        if analyse_sequence(s, dir, rev, &seg, &mut info) {
+        let before = s.unacked_len();
+        let room = self.unacked_total < MAX_UNACKED_TOTAL;
+        if analyse_sequence(s, dir, rev, &seg, &mut info, room) {
             self.unacked_overflow += 1;
         }
+        self.unacked_total = (self.unacked_total + s.unacked_len()).saturating_sub(before);
         fill_relative(s, dir, rev, &seg, &mut info);
         Some(info)
     }
@@ -337,14 +357,27 @@ impl TcpTracker {
             return;
         }
         let before = self.streams.len();
-        self.streams
-            .retain(|_, s| now - s.last_seen < IDLE_EVICTION_NS);
+        let mut freed = 0;
+        self.streams.retain(|_, s| {
+            let keep = now - s.last_seen < IDLE_EVICTION_NS;
+            if !keep {
+                freed += s.unacked_len();
+            }
+            keep
+        });
         if self.streams.len() >= MAX_TCP_STREAMS {
             let mut seen: Vec<i128> = self.streams.values().map(|s| s.last_seen).collect();
             seen.sort_unstable();
             let cutoff = seen[seen.len() / 2];
-            self.streams.retain(|_, s| s.last_seen > cutoff);
+            self.streams.retain(|_, s| {
+                let keep = s.last_seen > cutoff;
+                if !keep {
+                    freed += s.unacked_len();
+                }
+                keep
+            });
         }
+        self.unacked_total -= freed;
         self.evicted += (before - self.streams.len()) as u64;
     }
 }
@@ -449,6 +482,7 @@ fn analyse_sequence(
     rev: usize,
     seg: &Segment,
     info: &mut TcpFrameInfo,
+    room: bool,
 ) -> bool {
     use analysis as a;
     let shift = scale_shift(s, dir, rev);
@@ -547,7 +581,7 @@ fn analyse_sequence(
     if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && flags & a::KEEP_ALIVE == 0 {
         flags |= retransmission_kind(fwd, rvs, seg, irtt);
     }
-    let overflow = advance(fwd, seg, flags);
+    let overflow = advance(fwd, seg, flags, room);
     fwd.window = Some(window);
     fwd.lastack = seg.ack;
     fwd.lastack_time = seg.now;
@@ -583,8 +617,8 @@ fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>
 }
 
 /// Moves the direction's next expected sequence number; true when the segment did not fit
-/// the unacknowledged list.
-fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) -> bool {
+/// the unacknowledged list (`room` false: the all-streams total is full).
+fn advance(fwd: &mut Flow, seg: &Segment, flags: u32, room: bool) -> bool {
     use analysis as a;
     if seg.seglen == 0 && seg.flags & (SYN | FIN) == 0 {
         return false;
@@ -593,7 +627,7 @@ fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) -> bool {
     if seg.flags & (SYN | FIN) != 0 {
         nextseq = nextseq.wrapping_add(1);
     }
-    let overflow = fwd.unacked.len() >= MAX_UNACKED_SEGMENTS;
+    let overflow = !room || fwd.unacked.len() >= MAX_UNACKED_SEGMENTS;
     if !overflow {
         fwd.unacked.push_back((nextseq, seg.frame, seg.now));
     }
