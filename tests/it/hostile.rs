@@ -24,7 +24,9 @@ fn pcap(link: u32, records: &[(&[u8], u32)]) -> Vec<u8> {
     out.extend_from_slice(&262_144u32.to_le_bytes());
     out.extend_from_slice(&link.to_le_bytes());
     for (i, (data, orig_len)) in records.iter().enumerate() {
-        for w in [1_700_000_000 + i as u32, 0, data.len() as u32, *orig_len] {
+        // One microsecond apart: no timeout of any tracker passes within a test file.
+        let (secs, micros) = (i as u32 / 1_000_000, i as u32 % 1_000_000);
+        for w in [1_700_000_000 + secs, micros, data.len() as u32, *orig_len] {
             out.extend_from_slice(&w.to_le_bytes());
         }
         out.extend_from_slice(data);
@@ -648,4 +650,78 @@ fn broken_pipe_is_quiet_in_every_format() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracker limits end the run with a warning
+
+fn tcp_segment(seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut t = 40000u16.to_be_bytes().to_vec();
+    t.extend_from_slice(&80u16.to_be_bytes());
+    t.extend_from_slice(&seq.to_be_bytes());
+    t.extend_from_slice(&0u32.to_be_bytes());
+    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    t.extend_from_slice(payload);
+    ethernet(0x0800, &ipv4(6, &t))
+}
+
+#[test]
+fn unacknowledged_segments_past_the_limit_are_reported() {
+    // A SYN and 1100 data segments, never acknowledged: 1101 wait, 1000 are remembered.
+    let mut frames = vec![tcp_segment(0, 0x02, b"")];
+    frames.extend((0..1100u32).map(|i| tcp_segment(1 + i * 10, 0x18, &[b'x'; 10])));
+    let out = run(
+        &ethernet_pcap(&frames),
+        &["-T", "fields", "-e", "tcp.stream"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).lines().count(), 1101);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("wiresift: warning: 101 TCP segments got no ACK round-trip time: MAX_UNACKED_SEGMENTS (1000)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn forgotten_echo_requests_are_reported() {
+    let frames: Vec<Vec<u8>> = (0..=65_536u32)
+        .map(|i| {
+            let mut icmp = vec![8, 0, 0, 0];
+            icmp.extend_from_slice(&((i >> 16) as u16).to_be_bytes());
+            icmp.extend_from_slice(&(i as u16).to_be_bytes());
+            ethernet(0x0800, &ipv4(1, &icmp))
+        })
+        .collect();
+    let out = run(
+        &ethernet_pcap(&frames),
+        &["-T", "fields", "-e", "icmp.resp_to"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wiresift: warning: 65536 unanswered ICMP echo requests were forgotten to stay within MAX_PENDING_ECHOES (65536)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fragments_past_the_pending_limit_are_reported() {
+    // 4100 first fragments of different datagrams, none ever completed.
+    let frames: Vec<Vec<u8>> = (0..4100u16)
+        .map(|id| {
+            let mut ip = ipv4(17, &[0u8; 16]);
+            ip[4..6].copy_from_slice(&id.to_be_bytes());
+            ip[6] = 0x20; // more fragments
+            ethernet(0x0800, &ip)
+        })
+        .collect();
+    let out = run(&ethernet_pcap(&frames), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wiresift: warning: 4 fragmented IP datagrams were given up before reassembly to stay within MAX_PENDING_DATAGRAMS (4096)"),
+        "{err}"
+    );
 }
