@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, HashMap};
 pub const MAX_PENDING_DATAGRAMS: usize = 4096;
 /// Largest datagram reassembled: the IPv4 maximum (and IPv6 without jumbograms).
 pub const MAX_DATAGRAM_LEN: usize = 65_535;
-/// Most fragment bytes held in total (64 MiB): with [`MAX_PENDING_DATAGRAMS`] it caps memory.
+/// Most fragment bytes held in total (64 MiB, 16 times Linux's 4 MiB `ipfrag_high_thresh`,
+/// since a capture may hold many hosts' traffic): with [`MAX_PENDING_DATAGRAMS`] it caps
+/// memory.
 pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
 /// A datagram not completed within 60 s is given up (Linux's `ipfrag_time` is 30 s; captures
 /// taken at a distance see more jitter).

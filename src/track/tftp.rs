@@ -17,7 +17,9 @@ use std::sync::Arc;
 pub const MAX_TFTP_CONVERSATIONS: usize = 65_536;
 
 /// Longest file name kept from a request; longer names are cut (the whole name is still shown
-/// on the request frame itself, which borrows it from the packet).
+/// on the request frame itself, which borrows it from the packet). 512 bytes is RFC 1350's
+/// block size, which common servers also take as the largest request; with
+/// [`MAX_TFTP_CONVERSATIONS`] it bounds the names kept to 32 MiB.
 pub const MAX_FILENAME_LEN: usize = 512;
 
 /// What a TFTP frame inherits from the request that opened its transfer.
