@@ -12,8 +12,15 @@ committed; the fuzzers grow their working corpora in fuzz/corpus/ (git-ignored).
   trackers      per capture, the frame sequence: selector byte, then per frame a time step
                 (cube root of the gap in ms), a 2-byte big-endian length and the bytes
   filter_parse  field names and filter expressions
+
+  scripts/fuzz-seeds.py                              rewrite fuzz/seeds/ from captures/
+  scripts/fuzz-seeds.py --captures DIR --out DIR     add another folder's frames to a
+                                                     working corpus (for example
+                                                     ../shared/captures into fuzz/corpus,
+                                                     which is git-ignored); nothing is removed
 """
 
+import argparse
 import hashlib
 import os
 import struct
@@ -103,7 +110,7 @@ def read_pcapng(data):
 
 
 def write(target, blob):
-    folder = os.path.join(SEEDS, target)
+    folder = os.path.join(OUT, target)
     os.makedirs(folder, exist_ok=True)
     name = hashlib.sha1(blob).hexdigest()[:16]
     with open(os.path.join(folder, name), "wb") as f:
@@ -117,21 +124,36 @@ def cube_root_step(gap_ms):
     return step
 
 
+OUT = SEEDS
+
+
 def main():
-    for target in ("pcap_reader", "frame", "trackers", "filter_parse"):
-        folder = os.path.join(SEEDS, target)
-        if os.path.isdir(folder):
-            for name in os.listdir(folder):
-                os.remove(os.path.join(folder, name))
-    for name in sorted(os.listdir(CAPTURES)):
-        path = os.path.join(CAPTURES, name)
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--captures", default=CAPTURES, help="folder of .pcap/.pcapng files")
+    parser.add_argument("--out", default=SEEDS, help="folder of per-target corpora")
+    args = parser.parse_args()
+    OUT = os.path.abspath(args.out)
+    rewrite = OUT == SEEDS
+    if rewrite:
+        for target in ("pcap_reader", "frame", "trackers", "filter_parse"):
+            folder = os.path.join(SEEDS, target)
+            if os.path.isdir(folder):
+                for name in os.listdir(folder):
+                    os.remove(os.path.join(folder, name))
+    for name in sorted(os.listdir(args.captures)):
+        path = os.path.join(args.captures, name)
         if not name.endswith((".pcap", ".pcapng")):
             continue
         data = open(path, "rb").read()
-        if name.endswith(".pcapng"):
-            link, frames = read_pcapng(data)
-        else:
-            link, frames = read_pcap(data)
+        try:
+            if data[:4] == b"\x0a\x0d\x0d\x0a":
+                link, frames = read_pcapng(data)
+            else:
+                link, frames = read_pcap(data)
+        except (struct.error, IndexError):
+            print(f"skipped {name}: not parsed", file=sys.stderr)
+            continue
         # pcap_reader: whole small files, else the header and the records that fit.
         cut = len(data)
         if cut > MAX_READER_SEED:
@@ -157,9 +179,9 @@ def main():
     for text in FILTERS:
         write("filter_parse", text.encode())
     total = 0
-    for dirpath, _, files in os.walk(SEEDS):
+    for dirpath, _, files in os.walk(OUT):
         total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
-    print(f"fuzz seeds: {total} bytes in {SEEDS}", file=sys.stderr)
+    print(f"fuzz seeds: {total} bytes in {OUT}", file=sys.stderr)
 
 
 if __name__ == "__main__":
