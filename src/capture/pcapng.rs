@@ -62,6 +62,15 @@ const SIMPLE_PACKET_FIXED_LEN: usize = 4;
 const INTERFACE_FIXED_LEN: usize = 8;
 /// Option header: code u16 and length u16.
 const OPTION_HEADER_LEN: usize = 4;
+/// Most interfaces one section may define. Interface Description Blocks are tiny, so without
+/// a cap a file of nothing but IDBs would grow memory with its size; real captures have a few
+/// (a router capturing on every port, some hundreds). An IDB past the limit is reported as a
+/// corrupt block, like a packet for an interface that does not exist.
+pub const MAX_INTERFACES: usize = 65_536;
+/// Longest `if_name` kept. Names are only informational (nothing prints them today) and real
+/// ones are short (Linux: 15 bytes); the cap keeps 64 KiB names times [`MAX_INTERFACES`]
+/// interfaces from adding up to gigabytes.
+pub const MAX_IF_NAME_LEN: usize = 256;
 
 /// Length of the Private Enterprise Number at the start of a Custom Block's data.
 ///
@@ -292,6 +301,12 @@ fn section_header(block: &[u8], section: &mut Section) -> Result<(), String> {
 }
 
 fn interface_description(body: &[u8], section: &mut Section) -> Result<(), String> {
+    if section.interfaces.len() >= MAX_INTERFACES {
+        return Err(format!(
+            "interface description block past MAX_INTERFACES ({MAX_INTERFACES}) interfaces in \
+             one section"
+        ));
+    }
     let order = section.order;
     let too_short = || "interface description block too short".to_string();
     let link_type = order.u16_at(body, 0).ok_or_else(too_short)?;
@@ -344,6 +359,7 @@ fn for_each_option(
 
 /// A UTF-8 option value (lossy), without trailing NULs some writers add.
 fn option_string(value: &[u8]) -> String {
+    let value = value.get(..MAX_IF_NAME_LEN).unwrap_or(value);
     let end = value.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     String::from_utf8_lossy(value.get(..end).unwrap_or_default()).into_owned()
 }
@@ -878,6 +894,30 @@ mod tests {
         let (offset, what) = corrupt_what(err);
         assert_eq!(offset, at);
         assert!(what.contains("captured length of 100"), "{what}");
+    }
+
+    #[test]
+    fn interfaces_per_section_are_capped() {
+        let mut b = Builder::new(ByteOrder::Little);
+        for _ in 0..MAX_INTERFACES {
+            b.interface(1, 0, "", None);
+        }
+        let at = b.out.len() as u64;
+        b.interface(1, 0, "one too many", None);
+        let (frames, err) = read_all(b.bytes());
+        assert!(frames.is_empty());
+        let (offset, what) = corrupt_what(err);
+        assert_eq!(offset, at);
+        assert!(what.contains("MAX_INTERFACES (65536)"), "{what}");
+        // A new section starts a new count.
+        let mut b = Builder::new(ByteOrder::Little);
+        b.interface(1, 0, &"n".repeat(1000), None);
+        let mut r = reader(b.bytes()).unwrap();
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!(
+            r.interfaces()[0].name.as_ref().map(String::len),
+            Some(MAX_IF_NAME_LEN)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::capture::{CaptureError, FileReader};
 use args::Args;
 use clap::Parser;
 use config::Config;
-use std::io;
+use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 /// Exit status: success.
@@ -33,8 +33,16 @@ pub fn main() -> ExitCode {
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> u8 {
-    eprintln!("wiresift: {msg}");
+    // Not eprintln!: it panics when stderr is a closed pipe.
+    let _ = writeln!(io::stderr(), "wiresift: {msg}");
     code
+}
+
+/// Prints the limits a run hit, one `wiresift: warning:` line each.
+fn warn_limits(warnings: &[String]) {
+    for w in warnings {
+        let _ = writeln!(io::stderr(), "wiresift: warning: {w}");
+    }
 }
 
 /// Runs one invocation and returns its exit status. Broken pipes end the run quietly with 0.
@@ -77,16 +85,19 @@ pub fn run(args: Args) -> u8 {
     };
     let mut sink = run::make_sink(&cfg);
     match run::run_capture(&cfg, &mut reader, sink.as_mut()) {
-        Ok(stats) => match stats.damage {
-            Some(e) => fail(
-                EXIT_BAD_CAPTURE,
-                format_args!(
-                    "warning: {e}; the {} packets before it were read",
-                    stats.read
+        Ok(stats) => {
+            warn_limits(&stats.warnings);
+            match stats.damage {
+                Some(e) => fail(
+                    EXIT_BAD_CAPTURE,
+                    format_args!(
+                        "warning: {e}; the {} packets before it were read",
+                        stats.read
+                    ),
                 ),
-            ),
-            None => EXIT_OK,
-        },
+                None => EXIT_OK,
+            }
+        }
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => fail(EXIT_BAD_CAPTURE, format_args!("write error: {e}")),
     }

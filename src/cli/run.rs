@@ -25,6 +25,9 @@ pub struct RunStats {
     pub displayed: u64,
     /// The capture ended badly (truncated or corrupt), after every readable frame.
     pub damage: Option<CaptureError>,
+    /// Tracker and reassembly limits hit during the run, one sentence each (printed as
+    /// `wiresift: warning: ...` at the end).
+    pub warnings: Vec<String>,
 }
 
 /// A writer that flushes after every packet when `-l` is given.
@@ -174,6 +177,8 @@ pub fn run_capture(
             sink.packet(&d)?;
         }
     }
+    stats.warnings = trackers.limit_warnings();
+    stats.warnings.extend(defrag.limit_warnings());
     sink.finish()?;
     if let Some(r) = reports {
         r.finish(&mut io::stdout().lock(), &mut io::stderr().lock())?;

@@ -15,6 +15,8 @@ pub const VLAN_TAG_LEN: usize = 4;
 /// Most stacked tags we follow. Real networks use two (QinQ); eight leaves room for odd lab
 /// setups while keeping a hostile frame of nothing but tags from eating the layer table.
 pub const MAX_VLAN_TAGS: usize = 8;
+/// [`super::Expert::limit_hit`] when a frame has more than [`MAX_VLAN_TAGS`] tags.
+pub const LIMIT_VLAN_TAGS: &str = "more than MAX_VLAN_TAGS (8) VLAN tags";
 
 mod field {
     pub const DST: usize = 0;
@@ -156,7 +158,7 @@ pub fn dissect_vlan<'a>(w: &mut Walker<'a, '_>, tpid: u16, offset: usize, data: 
             .filter(|l| matches!(l.proto, Proto::Vlan | Proto::Ieee8021ad))
             .count();
     if tags >= MAX_VLAN_TAGS {
-        w.d.expert.limit_hit = Some("more than MAX_VLAN_TAGS (8) VLAN tags");
+        w.d.expert.limit_hit.get_or_insert(LIMIT_VLAN_TAGS);
         w.malformed(Proto::Vlan, offset, data, "too many VLAN tags");
         return;
     }

@@ -63,13 +63,14 @@ impl<'a> Icmp<'a> {
 /// The Internet checksum (RFC 1071) of `data`: 0 when a message with its checksum field in
 /// place is intact.
 pub fn internet_checksum(data: &[u8], initial: u32) -> u16 {
-    let mut sum = initial;
+    // A u64 cannot overflow: even MAX_RECORD_LEN bytes of 0xff add up to 2^39.
+    let mut sum = u64::from(initial);
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
-        sum = sum.wrapping_add(u16::from_be_bytes([c[0], c[1]]) as u32);
+        sum += u64::from(u16::from_be_bytes([c[0], c[1]]));
     }
     if let [last] = chunks.remainder() {
-        sum = sum.wrapping_add((*last as u32) << 8);
+        sum += u64::from(*last) << 8;
     }
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
@@ -296,6 +297,14 @@ pub static FIELDS: &[FieldDef] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksum_of_large_messages_does_not_wrap() {
+        // 1 MiB of 0xff: the sum is a multiple of 0xffff, so the checksum is 0. A 32-bit
+        // running sum wrapped after 128 KiB and lost a carry at each wrap.
+        let data = vec![0xffu8; 1 << 20];
+        assert_eq!(internet_checksum(&data, 0), 0);
+    }
 
     #[test]
     fn echo_info_pads_like_tshark() {

@@ -14,6 +14,8 @@ pub const HEADER_LEN: usize = 40;
 /// most once (destination options twice), so 8 covers every legitimate chain; more is an
 /// attack on parsers and is reported.
 pub const MAX_EXT_HEADERS: usize = 8;
+/// [`super::Expert::limit_hit`] when a chain has more than [`MAX_EXT_HEADERS`] headers.
+pub const LIMIT_EXT_HEADERS: &str = "more than MAX_EXT_HEADERS (8) IPv6 extension headers";
 
 /// A checked view of the IPv6 fixed header.
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +141,7 @@ pub fn dissect_ext<'a>(w: &mut Walker<'a, '_>, kind: u8, offset: usize, data: &'
             .take_while(|l| is_ext(l.proto))
             .count();
     if chain >= MAX_EXT_HEADERS {
-        w.d.expert.limit_hit = Some("more than MAX_EXT_HEADERS (8) IPv6 extension headers");
+        w.d.expert.limit_hit.get_or_insert(LIMIT_EXT_HEADERS);
         return w.malformed(Proto::Ipv6, offset, data, "too many extension headers");
     }
     let len = if kind == 44 {

@@ -404,9 +404,14 @@ pub enum Problem {
 pub struct Expert {
     /// The first problem met; dissection stops at it, as tshark's exception does.
     pub problem: Option<Problem>,
-    /// A limit was hit (too many layers or VLAN tags); named for the message.
+    /// A per-frame limit was hit ([`MAX_LAYERS`], [`ethernet::MAX_VLAN_TAGS`],
+    /// [`ipv6::MAX_EXT_HEADERS`]): what, naming the limit and its value. The tree, the Info
+    /// column and `_ws.expert.message` show it; the rest of the frame is not dissected.
     pub limit_hit: Option<&'static str>,
 }
+
+/// [`Expert::limit_hit`] when a frame needs more than [`MAX_LAYERS`] layers.
+pub const LIMIT_LAYERS: &str = "more than MAX_LAYERS (24) protocol layers";
 
 /// Per-frame values the trackers compute (generated fields, `[brackets]` in the tree).
 #[derive(Debug, Clone, Default)]
@@ -582,7 +587,7 @@ impl<'a> Walker<'a, '_> {
     /// Adds a layer; false (and a note) when the layer table is full.
     pub fn push(&mut self, proto: Proto, offset: usize, bytes: &'a [u8], view: View<'a>) -> bool {
         if self.d.layers.is_full() {
-            self.d.expert.limit_hit = Some("too many protocol layers");
+            self.d.expert.limit_hit.get_or_insert(LIMIT_LAYERS);
             return false;
         }
         self.d.layers.push(Layer {

@@ -9,6 +9,10 @@ use std::fmt::Write as _;
 /// 20 characters each fit.
 pub const MAX_PROTOCOLS_LEN: usize = 1024;
 
+/// The longest entry (`ieee8021ad:ethertype`) and its separator, for every layer, fit: the
+/// string is never cut.
+const _: () = assert!(crate::dissect::MAX_LAYERS * 21 <= MAX_PROTOCOLS_LEN);
+
 /// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `out`.
 pub fn write_protocols(d: &Dissection<'_>, out: &mut impl std::fmt::Write) {
     let mut first = true;
@@ -114,8 +118,16 @@ fn malformed<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     }
 }
 
+/// Longest `_ws.expert.message`: the longest protocol name and reason fit with room to spare.
+const MAX_EXPERT_MESSAGE_LEN: usize = 256;
+
 fn expert_message<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    let mut buf = arrayvec::ArrayString::<256>::new();
+    if let Some(what) = d.expert.limit_hit {
+        let mut buf = arrayvec::ArrayString::<MAX_EXPERT_MESSAGE_LEN>::new();
+        let _ = write!(buf, "Dissection limit reached: {what}");
+        emit(Value::Str(buf.as_bytes()));
+    }
+    let mut buf = arrayvec::ArrayString::<MAX_EXPERT_MESSAGE_LEN>::new();
     match d.expert.problem {
         Some(crate::dissect::Problem::Malformed { proto, reason }) => {
             let _ = write!(buf, "Malformed Packet ({}): {reason}", proto.name());

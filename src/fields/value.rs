@@ -281,8 +281,20 @@ pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
     }
 }
 
+/// True for characters that must never reach a terminal from packet data: the C0 and C1
+/// controls (ESC starts an escape sequence, U+009B is an 8-bit CSI), DEL, and the Unicode
+/// bidirectional overrides and isolates, which reorder how the rest of a line is shown.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// Appends a string from the wire, escaping what is not printable UTF-8 the way tshark's text
 /// output does (`\t`, `\n`, `\xNN`), so no terminal escape sequence can reach the screen.
+/// Unsafe characters above U+00FF ([`is_unsafe_char`]) are written `\u{NNNN}`.
 pub fn write_escaped_str(out: &mut String, bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -293,6 +305,9 @@ pub fn write_escaped_str(out: &mut String, bytes: &[u8]) {
                 '\\' => out.push_str("\\\\"),
                 c if c.is_control() => {
                     let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if is_unsafe_char(c) => {
+                    let _ = write!(out, "\\u{{{:04x}}}", c as u32);
                 }
                 c => out.push(c),
             }
@@ -397,5 +412,8 @@ mod tests {
         let mut s = String::new();
         write_escaped_str(&mut s, b"a\tb\x1b[31m\xff");
         assert_eq!(s, "a\\tb\\x1b[31m\\xff");
+        s.clear();
+        write_escaped_str(&mut s, "\u{9b}31m\u{202e}txt.exe".as_bytes());
+        assert_eq!(s, "\\x9b31m\\u{202e}txt.exe");
     }
 }

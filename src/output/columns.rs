@@ -44,6 +44,14 @@ impl Columns {
                 break;
             }
         }
+        if let Some(what) = d.expert.limit_hit {
+            if !self.info.is_empty() && !self.info.ends_with(' ') {
+                self.info.push(' ');
+            }
+            self.info.push_str("[Dissection limit reached: ");
+            self.info.push_str(what);
+            self.info.push(']');
+        }
         match d.expert.problem {
             Some(Problem::CutBySnaplen { .. }) => {
                 self.info.push_str("[Packet size limited during capture]")

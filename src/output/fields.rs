@@ -110,19 +110,40 @@ impl<W: Write> FieldsSink<W> {
                 Occurrence::First if count > 0 => {}
                 Occurrence::Last => {
                     cell.clear();
-                    write_field_value(cell, def, &v);
+                    write_cell_value(cell, def, &v, opts);
                 }
                 _ => {
                     if count > 0 {
                         cell.push_str(&opts.aggregator);
                     }
-                    write_field_value(cell, def, &v);
+                    write_cell_value(cell, def, &v, opts);
                 }
             }
             count += 1;
         });
         quote_into(&mut self.line, &self.cell, self.opts.quote);
     }
+}
+
+/// Appends one value to a cell. Without quoting, a string from the wire that holds the
+/// separator gets it escaped (`\x2c` for `,`), so a hostile string cannot add columns.
+fn write_cell_value(cell: &mut String, def: &FieldDef, v: &Value<'_>, opts: &FieldsOptions) {
+    use std::fmt::Write as _;
+    let start = cell.len();
+    write_field_value(cell, def, v);
+    let sep = opts.separator.as_str();
+    let unquoted_string = opts.quote == Quote::None && matches!(v, Value::Str(_));
+    if !unquoted_string || sep.is_empty() || !cell[start..].contains(sep) {
+        return;
+    }
+    let first = sep.chars().next().map_or(0, char::len_utf8);
+    let mut escaped = String::new();
+    for b in sep[..first].bytes() {
+        let _ = write!(escaped, "\\x{b:02x}");
+    }
+    escaped.push_str(&sep[first..]);
+    let value = cell.split_off(start).replace(sep, &escaped);
+    cell.push_str(&value);
 }
 
 fn quote_into(line: &mut String, cell: &str, quote: Quote) {
@@ -175,6 +196,28 @@ impl<W: Write> Sink for FieldsSink<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unquoted_separator_in_a_wire_string_is_escaped() {
+        let def = FieldDef::new(
+            "x",
+            "x",
+            FieldType::Str,
+            crate::dissect::Proto::Frame,
+            |_, _, _| {},
+        );
+        let mut opts = FieldsOptions {
+            separator: ",".into(),
+            ..FieldsOptions::default()
+        };
+        let mut cell = String::from("1,");
+        write_cell_value(&mut cell, &def, &Value::Str(b"a,b\tc"), &opts);
+        assert_eq!(cell, "1,a\\x2cb\\tc", "only the new value is escaped");
+        opts.quote = Quote::Double;
+        cell.clear();
+        write_cell_value(&mut cell, &def, &Value::Str(b"a,b"), &opts);
+        assert_eq!(cell, "a,b", "quoting protects it instead");
+    }
 
     #[test]
     fn double_quotes_are_doubled() {

@@ -67,7 +67,9 @@ pub fn write_json_str(out: &mut String, s: &[u8]) {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                // Every control (C1 too: U+009B is an 8-bit CSI) and bidi override, so the
+                // document itself is safe to show on a terminal.
+                c if crate::fields::value::is_unsafe_char(c) => {
                     let _ = write!(out, "\\u{:04x}", c as u32);
                 }
                 c => out.push(c),
@@ -113,7 +115,9 @@ pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
 pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
     let reg = registry();
     out.push_str("{\"layers\":{");
-    let mut seen: arrayvec::ArrayVec<(Proto, u32), 32> = arrayvec::ArrayVec::new();
+    // One entry per protocol met: never more than the frame's layers.
+    let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
+        arrayvec::ArrayVec::new();
     for (i, layer) in d.layers.iter().enumerate() {
         let nth = match seen.iter_mut().find(|(p, _)| *p == layer.proto) {
             Some((_, n)) => {

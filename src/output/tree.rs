@@ -209,6 +209,18 @@ pub fn write_tree(out: &mut String, d: &Dissection<'_>, opts: &OutputOptions) {
             }
         }
     }
+    write_limit_note(out, d);
+}
+
+/// The note for a per-frame limit that stopped dissection (`Expert::limit_hit`).
+fn write_limit_note(out: &mut String, d: &Dissection<'_>) {
+    if let Some(what) = d.expert.limit_hit {
+        let _ = writeln!(
+            out,
+            "[Dissection limit reached: {what}]\n    \
+             [Expert Info (Note/Undecoded): the rest of the frame was not dissected]"
+        );
+    }
 }
 
 impl<W: Write> Sink for TreeSink<W> {

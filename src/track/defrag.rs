@@ -4,11 +4,18 @@
 //!
 //! Fragments are copied (the only copy on the packet path) into a bounded buffer per
 //! datagram. Every limit is named: [`MAX_PENDING_DATAGRAMS`], [`MAX_DATAGRAM_LEN`],
-//! [`MAX_BUFFERED_BYTES`], [`REASSEMBLY_TIMEOUT_NS`]. Datagrams dropped to honour them are
-//! counted in [`Defragmenter::dropped`] and reported at the end of the run.
+//! [`MAX_BUFFERED_BYTES`], [`REASSEMBLY_TIMEOUT_NS`]. Datagrams given up to honour them are
+//! counted ([`Defragmenter::dropped`], [`Defragmenter::expired`],
+//! [`Defragmenter::oversized`]) and reported at the end of the run
+//! ([`Defragmenter::limit_warnings`]).
+//!
+//! Cost per fragment is O(log n) in the number of pending datagrams (they are also kept in age
+//! order) plus O(k) in the number of disjoint pieces its datagram has, so a fragment flood
+//! cannot make the run quadratic.
 
 use crate::dissect::{Dissection, IpAddr, View};
 use crate::track::HashMap;
+use std::collections::BTreeMap;
 
 /// Most datagrams being reassembled at once. Linux keeps 4 MiB of fragments by default
 /// (`ipfrag_high_thresh`); 4096 datagrams of a typical 3-fragment ping is well above what a
@@ -16,7 +23,9 @@ use crate::track::HashMap;
 pub const MAX_PENDING_DATAGRAMS: usize = 4096;
 /// Largest datagram reassembled: the IPv4 maximum (and IPv6 without jumbograms).
 pub const MAX_DATAGRAM_LEN: usize = 65_535;
-/// Most fragment bytes held in total (64 MiB): with [`MAX_PENDING_DATAGRAMS`] it caps memory.
+/// Most fragment bytes held in total (64 MiB, 16 times Linux's 4 MiB `ipfrag_high_thresh`,
+/// since a capture may hold many hosts' traffic): with [`MAX_PENDING_DATAGRAMS`] it caps
+/// memory.
 pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
 /// A datagram not completed within 60 s is given up (Linux's `ipfrag_time` is 30 s; captures
 /// taken at a distance see more jitter).
@@ -53,9 +62,11 @@ pub struct Fragment<'a> {
 #[derive(Debug)]
 struct Pending {
     data: Vec<u8>,
+    /// Disjoint, sorted, non-adjacent byte ranges received so far.
     covered: Vec<(usize, usize)>,
     total: Option<usize>,
-    first_ts: i128,
+    /// Key in [`Defragmenter::by_age`]: arrival time of the first fragment, then a serial.
+    age: (i128, u64),
 }
 
 impl Pending {
@@ -66,17 +77,24 @@ impl Pending {
         }
     }
 
+    /// Adds `start..end` to the covered ranges, merging it with those it touches.
     fn cover(&mut self, start: usize, end: usize) {
-        self.covered.push((start, end));
-        self.covered.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(self.covered.len());
-        for &(s, e) in &self.covered {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
+        if start >= end {
+            return;
         }
-        self.covered = merged;
+        // The first range that ends at or after `start`, and the first that starts after `end`.
+        let from = self.covered.partition_point(|&(_, e)| e < start);
+        let to = self.covered.partition_point(|&(s, _)| s <= end);
+        if from == to {
+            self.covered.insert(from, (start, end));
+            return;
+        }
+        let merged = (
+            start.min(self.covered[from].0),
+            end.max(self.covered[to - 1].1),
+        );
+        self.covered[from] = merged;
+        self.covered.drain(from + 1..to);
     }
 }
 
@@ -84,10 +102,17 @@ impl Pending {
 #[derive(Default)]
 pub struct Defragmenter {
     pending: HashMap<FragKey, Pending>,
+    /// The pending datagrams, oldest first.
+    by_age: BTreeMap<(i128, u64), FragKey>,
+    serial: u64,
     buffered: usize,
     done: Vec<u8>,
-    /// Datagrams given up because a limit was hit or they timed out.
+    /// Datagrams given up to stay within [`MAX_PENDING_DATAGRAMS`] or [`MAX_BUFFERED_BYTES`].
     pub dropped: u64,
+    /// Datagrams given up because they were not complete within [`REASSEMBLY_TIMEOUT_NS`].
+    pub expired: u64,
+    /// Fragments refused because they reach past [`MAX_DATAGRAM_LEN`].
+    pub oversized: u64,
 }
 
 /// The fragment a frame carries (outermost IP layer), if any.
@@ -147,26 +172,44 @@ pub fn fragment_of<'a>(d: &Dissection<'a>) -> Option<Fragment<'a>> {
 impl Defragmenter {
     /// Adds a fragment. Returns the whole datagram payload when this fragment completes it.
     pub fn offer(&mut self, frag: &Fragment<'_>, now: i128) -> Option<&[u8]> {
-        let end = frag.offset.checked_add(frag.payload.len())?;
-        if !frag.complete || end > MAX_DATAGRAM_LEN {
+        let Some(end) = frag
+            .offset
+            .checked_add(frag.payload.len())
+            .filter(|&end| end <= MAX_DATAGRAM_LEN)
+        else {
+            self.oversized += 1;
+            return None;
+        };
+        if !frag.complete {
             return None;
         }
         self.expire(now);
-        if !self.pending.contains_key(&frag.key) && !self.make_room(frag.payload.len()) {
-            self.dropped += 1;
-            return None;
+        let have = self.pending.get(&frag.key).map(|p| p.data.len());
+        let growth = end.saturating_sub(have.unwrap_or(0));
+        let slots = usize::from(have.is_none());
+        self.make_room(slots, growth, &frag.key);
+        if have.is_none() {
+            let age = (now, self.serial);
+            self.serial += 1;
+            self.by_age.insert(age, frag.key);
+            self.pending.insert(
+                frag.key,
+                Pending {
+                    data: Vec::new(),
+                    covered: Vec::new(),
+                    total: None,
+                    age,
+                },
+            );
         }
-        let p = self.pending.entry(frag.key).or_insert_with(|| Pending {
-            data: Vec::new(),
-            covered: Vec::new(),
-            total: None,
-            first_ts: now,
-        });
+        let p = self.pending.get_mut(&frag.key)?;
         if p.data.len() < end {
             self.buffered += end - p.data.len();
             p.data.resize(end, 0);
         }
-        p.data[frag.offset..end].copy_from_slice(frag.payload);
+        p.data
+            .get_mut(frag.offset..end)?
+            .copy_from_slice(frag.payload);
         p.cover(frag.offset, end);
         if !frag.more {
             p.total = Some(end);
@@ -174,47 +217,75 @@ impl Defragmenter {
         if !p.is_complete() {
             return None;
         }
-        let p = self.pending.remove(&frag.key)?;
-        self.buffered -= p.data.len();
+        let p = self.remove(&frag.key)?;
         let total = p.total.unwrap_or(p.data.len());
         self.done.clear();
         self.done
-            .extend_from_slice(&p.data[..total.min(p.data.len())]);
+            .extend_from_slice(p.data.get(..total).unwrap_or(&p.data));
         Some(&self.done)
     }
 
-    fn expire(&mut self, now: i128) {
-        let before = self.pending.len();
-        let mut freed = 0;
-        self.pending.retain(|_, p| {
-            let keep = now - p.first_ts < REASSEMBLY_TIMEOUT_NS;
-            if !keep {
-                freed += p.data.len();
-            }
-            keep
-        });
-        self.buffered -= freed;
-        self.dropped += (before - self.pending.len()) as u64;
+    /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
+    pub fn limit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.dropped > 0 {
+            out.push(format!(
+                "{} fragmented IP datagrams were given up before reassembly to stay within \
+                 MAX_PENDING_DATAGRAMS ({MAX_PENDING_DATAGRAMS}) and MAX_BUFFERED_BYTES \
+                 ({MAX_BUFFERED_BYTES})",
+                self.dropped
+            ));
+        }
+        if self.expired > 0 {
+            out.push(format!(
+                "{} fragmented IP datagrams were not complete within REASSEMBLY_TIMEOUT_NS \
+                 ({} s) and were given up",
+                self.expired,
+                REASSEMBLY_TIMEOUT_NS / 1_000_000_000
+            ));
+        }
+        if self.oversized > 0 {
+            out.push(format!(
+                "{} IP fragments reach past MAX_DATAGRAM_LEN ({MAX_DATAGRAM_LEN} bytes) and \
+                 were not reassembled",
+                self.oversized
+            ));
+        }
+        out
     }
 
-    fn make_room(&mut self, incoming: usize) -> bool {
-        while self.pending.len() >= MAX_PENDING_DATAGRAMS
-            || self.buffered + incoming > MAX_BUFFERED_BYTES
-        {
-            let Some(oldest) = self
-                .pending
-                .iter()
-                .min_by_key(|(_, p)| p.first_ts)
-                .map(|(k, _)| *k)
-            else {
-                return false;
-            };
-            if let Some(p) = self.pending.remove(&oldest) {
-                self.buffered -= p.data.len();
-                self.dropped += 1;
+    fn remove(&mut self, key: &FragKey) -> Option<Pending> {
+        let p = self.pending.remove(key)?;
+        self.by_age.remove(&p.age);
+        self.buffered -= p.data.len();
+        Some(p)
+    }
+
+    /// Gives up every datagram whose first fragment came [`REASSEMBLY_TIMEOUT_NS`] or more
+    /// before `now`.
+    fn expire(&mut self, now: i128) {
+        while let Some((&(first, _), &key)) = self.by_age.first_key_value() {
+            if now - first < REASSEMBLY_TIMEOUT_NS {
+                break;
             }
+            if self.remove(&key).is_none() {
+                self.by_age.pop_first();
+            }
+            self.expired += 1;
         }
-        true
+    }
+
+    /// Gives up the oldest datagrams other than `keep` until `slots` more datagrams and
+    /// `bytes` more bytes fit the limits.
+    fn make_room(&mut self, slots: usize, bytes: usize, keep: &FragKey) {
+        while self.pending.len() + slots > MAX_PENDING_DATAGRAMS
+            || self.buffered + bytes > MAX_BUFFERED_BYTES
+        {
+            let oldest = self.by_age.values().find(|k| *k != keep).copied();
+            let Some(oldest) = oldest else { return };
+            self.remove(&oldest);
+            self.dropped += 1;
+        }
     }
 }
 
@@ -256,7 +327,8 @@ mod tests {
             d.offer(&frag(100, true, b"y"), REASSEMBLY_TIMEOUT_NS + 1)
                 .is_none()
         );
-        assert_eq!(d.dropped, 1);
+        assert_eq!((d.expired, d.dropped), (1, 0));
+        assert!(d.limit_warnings()[0].contains("REASSEMBLY_TIMEOUT_NS (60 s)"));
     }
 
     #[test]
@@ -264,5 +336,68 @@ mod tests {
         let mut d = Defragmenter::default();
         assert!(d.offer(&frag(MAX_DATAGRAM_LEN, false, b"z"), 0).is_none());
         assert!(d.pending.is_empty());
+        assert_eq!(d.oversized, 1);
+        assert!(d.limit_warnings()[0].contains("MAX_DATAGRAM_LEN (65535 bytes)"));
+    }
+
+    #[test]
+    fn pending_limit_drops_the_oldest_and_counts_it() {
+        let mut d = Defragmenter::default();
+        for id in 0..MAX_PENDING_DATAGRAMS as u32 + 10 {
+            let mut f = frag(0, true, b"12345678");
+            f.key.id = id;
+            assert!(d.offer(&f, i128::from(id)).is_none());
+        }
+        assert_eq!(d.pending.len(), MAX_PENDING_DATAGRAMS);
+        assert_eq!(d.by_age.len(), MAX_PENDING_DATAGRAMS);
+        assert_eq!(d.dropped, 10);
+        let oldest = d.by_age.values().next().unwrap();
+        assert_eq!(oldest.id, 10, "the first ten were given up");
+        assert!(d.limit_warnings()[0].contains("MAX_PENDING_DATAGRAMS (4096)"));
+    }
+
+    #[test]
+    fn growing_datagrams_count_against_the_byte_limit() {
+        let mut d = Defragmenter::default();
+        let big = vec![0u8; 8000];
+        // Each datagram grows to ~64 KiB through a small first fragment and a far one.
+        let datagrams = MAX_BUFFERED_BYTES / 57_000 + 50;
+        for id in 0..datagrams as u32 {
+            let mut f = frag(0, true, b"12345678");
+            f.key.id = id;
+            d.offer(&f, 0);
+            let mut far = frag(56_000, true, &big);
+            far.key.id = id;
+            d.offer(&far, 0);
+            assert!(d.buffered <= MAX_BUFFERED_BYTES, "{} buffered", d.buffered);
+        }
+        assert!(d.dropped > 0);
+        let held: usize = d.pending.values().map(|p| p.data.len()).sum();
+        assert_eq!(held, d.buffered);
+    }
+
+    proptest::proptest! {
+        /// Covered ranges stay sorted, disjoint and equal to the union of what was offered.
+        #[test]
+        fn cover_is_the_union(ranges in proptest::collection::vec((0usize..200, 0usize..40), 0..60)) {
+            let mut p = Pending { data: Vec::new(), covered: Vec::new(), total: None, age: (0, 0) };
+            let mut bits = [false; 240];
+            for (start, len) in ranges {
+                p.cover(start, start + len);
+                for b in &mut bits[start..start + len] {
+                    *b = true;
+                }
+            }
+            for w in p.covered.windows(2) {
+                proptest::prop_assert!(w[0].1 < w[1].0, "{:?}", p.covered);
+            }
+            let mut from_ranges = [false; 240];
+            for &(s, e) in &p.covered {
+                for b in &mut from_ranges[s..e] {
+                    *b = true;
+                }
+            }
+            proptest::prop_assert_eq!(from_ranges, bits);
+        }
     }
 }

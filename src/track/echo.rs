@@ -33,9 +33,23 @@ struct EchoKey {
 #[derive(Default)]
 pub struct EchoTracker {
     pending: HashMap<EchoKey, (u32, i128)>,
+    /// Unanswered requests forgotten when the table reached [`MAX_PENDING_ECHOES`].
+    pub forgotten: u64,
 }
 
 impl EchoTracker {
+    /// What the limit cost this run, as end-of-run warnings (empty when nothing was lost).
+    pub fn limit_warnings(&self) -> Vec<String> {
+        if self.forgotten == 0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "{} unanswered ICMP echo requests were forgotten to stay within \
+             MAX_PENDING_ECHOES ({MAX_PENDING_ECHOES}); replies to them show no request link",
+            self.forgotten
+        )]
+    }
+
     /// Records a request or links a reply.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
         let Some((src, dst)) = d.ip_endpoints() else {
@@ -47,6 +61,7 @@ impl EchoTracker {
         let now = d.frame.ts.as_nanos();
         if request {
             if self.pending.len() >= MAX_PENDING_ECHOES {
+                self.forgotten += self.pending.len() as u64;
                 self.pending.clear();
             }
             let key = EchoKey {

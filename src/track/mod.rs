@@ -95,6 +95,22 @@ impl Trackers {
         }
     }
 
+    /// What the trackers' limits cost this run, one warning per limit that was hit (empty
+    /// when nothing was lost); the CLI prints them on stderr at the end of the run.
+    pub fn limit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = &self.tcp {
+            out.extend(t.limit_warnings());
+        }
+        if let Some(t) = &self.tftp {
+            out.extend(t.limit_warnings());
+        }
+        if let Some(t) = &self.echo {
+            out.extend(t.limit_warnings());
+        }
+        out
+    }
+
     /// The lookup the UDP dissector uses to recognise TFTP on ephemeral ports.
     pub fn tftp_lookup(&self) -> &dyn crate::dissect::TftpLookup {
         match &self.tftp {

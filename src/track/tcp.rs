@@ -21,6 +21,11 @@ pub const IDLE_EVICTION_NS: i128 = 300 * 1_000_000_000;
 /// Most unacknowledged segments remembered per direction for ACK RTT, as Wireshark's
 /// `TCP_MAX_UNACKED_SEGMENTS`.
 pub const MAX_UNACKED_SEGMENTS: usize = 1000;
+/// Most unacknowledged segments remembered over all streams. Each takes 32 bytes, so this is
+/// 128 MiB; without it [`MAX_UNACKED_SEGMENTS`] times two directions times
+/// [`MAX_TCP_STREAMS`] would allow 64 GB. Honest traffic has a window's worth per direction
+/// (tens of segments) on the streams active at one time.
+pub const MAX_UNACKED_TOTAL: usize = 4_000_000;
 /// Out-of-order threshold when the initial RTT is unknown (Wireshark: 3 ms).
 const DEFAULT_OOO_THRESHOLD_NS: i128 = 3_000_000;
 /// A fast retransmission follows the dup ACKs within 20 ms (Wireshark's rule).
@@ -246,6 +251,17 @@ pub struct TcpTracker {
     next_index: u32,
     /// Streams dropped because the table was full.
     pub evicted: u64,
+    /// Segments left out of the ACK round-trip bookkeeping because [`MAX_UNACKED_SEGMENTS`]
+    /// were already waiting in their direction, or [`MAX_UNACKED_TOTAL`] in all streams.
+    pub unacked_overflow: u64,
+    /// Unacknowledged segments remembered over all streams.
+    unacked_total: usize,
+}
+
+impl Stream {
+    fn unacked_len(&self) -> usize {
+        self.flows[0].unacked.len() + self.flows[1].unacked.len()
+    }
 }
 
 fn gt(a: u32, b: u32) -> bool {
@@ -357,7 +373,9 @@ impl TcpTracker {
                 last_seen: seg.now,
             };
             self.next_index = self.next_index.wrapping_add(1);
-            self.streams.insert(key, stream);
+            if let Some(old) = self.streams.insert(key, stream) {
+                self.unacked_total = self.unacked_total.saturating_sub(old.unacked_len());
+            }
         }
         let s = self.streams.get_mut(&key)?;
         let mut info = TcpFrameInfo {
@@ -381,10 +399,36 @@ impl TcpTracker {
         set_bases(s, dir, rev, &seg, ws);
         update_completeness(s, &seg, new_stream);
         info.completeness_after = s.completeness;
-        analyse_sequence(s, dir, rev, &seg, &mut info);
+        let before = s.unacked_len();
+        let room = self.unacked_total < MAX_UNACKED_TOTAL;
+        if analyse_sequence(s, dir, rev, &seg, &mut info, room) {
+            self.unacked_overflow += 1;
+        }
+        self.unacked_total = (self.unacked_total + s.unacked_len()).saturating_sub(before);
         update_irtt(s, &seg);
         fill_relative(s, dir, rev, &seg, &mut info);
         Some(info)
+    }
+
+    /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
+    pub fn limit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.evicted > 0 {
+            out.push(format!(
+                "{} TCP streams were forgotten to stay within MAX_TCP_STREAMS ({MAX_TCP_STREAMS}); \
+                 later segments of them were analysed as new streams",
+                self.evicted
+            ));
+        }
+        if self.unacked_overflow > 0 {
+            out.push(format!(
+                "{} TCP segments got no ACK round-trip time: MAX_UNACKED_SEGMENTS \
+                 ({MAX_UNACKED_SEGMENTS}) were waiting for an ACK in their direction, or \
+                 MAX_UNACKED_TOTAL ({MAX_UNACKED_TOTAL}) in all streams",
+                self.unacked_overflow
+            ));
+        }
+        out
     }
 
     fn make_room(&mut self, now: i128) {
@@ -392,14 +436,27 @@ impl TcpTracker {
             return;
         }
         let before = self.streams.len();
-        self.streams
-            .retain(|_, s| now - s.last_seen < IDLE_EVICTION_NS);
+        let mut freed = 0;
+        self.streams.retain(|_, s| {
+            let keep = now - s.last_seen < IDLE_EVICTION_NS;
+            if !keep {
+                freed += s.unacked_len();
+            }
+            keep
+        });
         if self.streams.len() >= MAX_TCP_STREAMS {
             let mut seen: Vec<i128> = self.streams.values().map(|s| s.last_seen).collect();
             seen.sort_unstable();
             let cutoff = seen[seen.len() / 2];
-            self.streams.retain(|_, s| s.last_seen > cutoff);
+            self.streams.retain(|_, s| {
+                let keep = s.last_seen > cutoff;
+                if !keep {
+                    freed += s.unacked_len();
+                }
+                keep
+            });
         }
+        self.unacked_total = self.unacked_total.saturating_sub(freed);
         self.evicted += (before - self.streams.len()) as u64;
     }
 }
@@ -525,13 +582,15 @@ fn fill_relative(s: &Stream, dir: usize, rev: usize, seg: &Segment, info: &mut T
 }
 
 /// Wireshark 4.0's `tcp_analyze_sequence_number`, on raw sequence numbers.
+/// True when the segment could not be remembered for ACK round-trip times (a limit).
 fn analyse_sequence(
     s: &mut Stream,
     dir: usize,
     rev: usize,
     seg: &Segment,
     info: &mut TcpFrameInfo,
-) {
+    room: bool,
+) -> bool {
     use analysis as a;
     let shift = scale_shift(s, dir, rev);
     let window = if seg.flags & SYN == 0 && shift >= 0 {
@@ -565,7 +624,7 @@ fn analyse_sequence(
     if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && flags & a::KEEP_ALIVE == 0 {
         flags |= retransmission_kind(fwd, rvs, seg, irtt);
     }
-    advance(fwd, seg, flags);
+    let overflow = advance(fwd, seg, flags, room);
     fwd.window = Some(window);
     fwd.lastack = seg.ack;
     fwd.lastack_time = seg.now;
@@ -574,6 +633,7 @@ fn analyse_sequence(
     let in_flight = seg.seglen != 0 && fwd.valid_bif && !fwd.unacked.is_empty();
     info.analysis = flags;
     info.has_analysis = flags != 0 || info.acks_frame.is_some() || in_flight;
+    overflow
 }
 
 /// The checks of the forward direction, up to Wireshark's `finished_fwd` label.
@@ -680,22 +740,28 @@ fn retransmission_kind(fwd: &Flow, rvs: &Flow, seg: &Segment, irtt: Option<i128>
     if not_advanced { a::RETRANSMISSION } else { 0 }
 }
 
-fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) {
+/// Moves the direction's next expected sequence number; true when the segment could not be
+/// remembered for ACK round-trip times because a limit was reached.
+fn advance(fwd: &mut Flow, seg: &Segment, flags: u32, room: bool) -> bool {
     let mut nextseq = seg.seq.wrapping_add(seg.seglen);
     if seg.flags & (SYN | FIN) != 0 {
         nextseq = nextseq.wrapping_add(1);
     }
-    if (seg.seglen > 0 || seg.flags & (SYN | FIN) != 0) && fwd.unacked.len() < MAX_UNACKED_SEGMENTS
-    {
-        fwd.unacked.push_back(Unacked {
-            seq: seg.seq,
-            nextseq,
-            frame: seg.frame,
-            time: seg.now,
-        });
+    let mut overflow = false;
+    if seg.seglen > 0 || seg.flags & (SYN | FIN) != 0 {
+        if fwd.unacked.len() < MAX_UNACKED_SEGMENTS && room {
+            fwd.unacked.push_back(Unacked {
+                seq: seg.seq,
+                nextseq,
+                frame: seg.frame,
+                time: seg.now,
+            });
+        } else {
+            overflow = true;
+        }
     }
     if flags & analysis::ZERO_WINDOW_PROBE != 0 {
-        return;
+        return overflow;
     }
     if gt(nextseq, fwd.nextseq) || fwd.nextseq == 0 {
         fwd.nextseq = nextseq;
@@ -704,6 +770,7 @@ fn advance(fwd: &mut Flow, seg: &Segment, flags: u32) {
     if seg.seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0 {
         fwd.maxseqtobeacked = fwd.nextseq;
     }
+    overflow
 }
 
 /// Drops the reverse segments this ACK covers; an exact match gives `acks_frame` and the RTT

@@ -17,7 +17,9 @@ use std::sync::Arc;
 pub const MAX_TFTP_CONVERSATIONS: usize = 65_536;
 
 /// Longest file name kept from a request; longer names are cut (the whole name is still shown
-/// on the request frame itself, which borrows it from the packet).
+/// on the request frame itself, which borrows it from the packet). 512 bytes is RFC 1350's
+/// block size, which common servers also take as the largest request; with
+/// [`MAX_TFTP_CONVERSATIONS`] it bounds the names kept to 32 MiB.
 pub const MAX_FILENAME_LEN: usize = 512;
 
 /// What a TFTP frame inherits from the request that opened its transfer.
@@ -44,6 +46,10 @@ struct Conversation {
 #[derive(Default)]
 pub struct TftpTracker {
     conversations: HashMap<(IpAddr, u16, IpAddr), Conversation>,
+    /// Conversations forgotten to stay within [`MAX_TFTP_CONVERSATIONS`].
+    pub forgotten: u64,
+    /// Requests whose file name was cut to [`MAX_FILENAME_LEN`] for the generated fields.
+    pub names_cut: u64,
 }
 
 impl TftpLookup for TftpTracker {
@@ -64,6 +70,26 @@ impl TftpTracker {
                 .filter(|c| c.server_port == Some(dport))
         };
         to_client.or_else(to_server)
+    }
+
+    /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
+    pub fn limit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.forgotten > 0 {
+            out.push(format!(
+                "{} TFTP transfers were forgotten to stay within MAX_TFTP_CONVERSATIONS \
+                 ({MAX_TFTP_CONVERSATIONS}); their later packets may show as UDP data",
+                self.forgotten
+            ));
+        }
+        if self.names_cut > 0 {
+            out.push(format!(
+                "{} TFTP file names longer than MAX_FILENAME_LEN ({MAX_FILENAME_LEN} bytes) were \
+                 cut in the generated tftp.destination_file of their transfers",
+                self.names_cut
+            ));
+        }
+        out
     }
 
     /// Opens, binds or updates a conversation from this frame, and fills
@@ -123,7 +149,12 @@ impl TftpTracker {
             let mut opened: Vec<u32> = self.conversations.values().map(|c| c.opened).collect();
             opened.sort_unstable();
             let cutoff = opened[opened.len() / 2];
+            let before = self.conversations.len();
             self.conversations.retain(|_, c| c.opened > cutoff);
+            self.forgotten += (before - self.conversations.len()) as u64;
+        }
+        if name.len() > MAX_FILENAME_LEN {
+            self.names_cut += 1;
         }
         let name = &name[..name.len().min(MAX_FILENAME_LEN)];
         let info = TftpFrameInfo {

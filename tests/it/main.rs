@@ -2,10 +2,14 @@
 
 mod apps;
 mod cli;
+mod dissect;
 mod filter;
+mod fuzz_smoke;
 mod golden;
+mod hostile;
 mod live;
 mod pcapw;
+mod regression;
 mod stats;
 mod support;
 mod track_tcp;

@@ -1,0 +1,458 @@
+//! Bodies of wiresift's fuzz targets.
+//!
+//! Each `fuzz_targets/*.rs` is a one-line wrapper around a function here, and the `cargo test`
+//! smoke (`tests/it/fuzz_smoke.rs` in the main crate) includes this very file with `#[path]`,
+//! so the seeds and a few thousand pseudo-random inputs run through the same checks on every
+//! `cargo test`, without cargo-fuzz. Keep it a plain module: no crate attributes, and only
+//! `wiresift` and `serde_json` as dependencies.
+//!
+//! Every body checks more than "does not panic": frames stay within the limits the reader
+//! promises, output is free of control characters (so no terminal escape reaches a screen),
+//! and JSON parses.
+
+use std::io::Cursor;
+
+use wiresift::capture::{
+    CaptureError, FileReader, Frame, LinkType, MAX_RECORD_LEN, Timestamp, TsPrecision,
+};
+use wiresift::cli::config::{Config, OutputKind};
+use wiresift::dissect::{self, Depth, Dissection, FrameTimes, NoTftp, Problem};
+use wiresift::fields::value::is_unsafe_char;
+use wiresift::fields::{FieldId, LayerSel, Needs, registry};
+use wiresift::filter::Filter;
+use wiresift::output::fields::{FieldsOptions, FieldsSink, Quote, write_field_value};
+use wiresift::output::{Columns, OutputOptions, Resolve, Sink, TimeFormat};
+use wiresift::output::{hexdump, json, summary, tree};
+use wiresift::track::Trackers;
+
+/// Link types the `frame` and `trackers` targets pick from with their first byte (low 4
+/// bits, wrapping): every link type wiresift dissects, the custom-block pseudo link type, and
+/// one it does not know.
+pub const LINK_TYPES: [LinkType; 10] = [
+    LinkType::ETHERNET,
+    LinkType::LINUX_SLL,
+    LinkType::LINUX_SLL2,
+    LinkType::NULL,
+    LinkType::RAW,
+    LinkType::RAW_OPENBSD,
+    LinkType::IPV4,
+    LinkType::IPV6,
+    LinkType::PCAPNG_CUSTOM,
+    LinkType(147),
+];
+
+/// The link type a selector byte picks.
+pub fn link_type_of(selector: u8) -> LinkType {
+    LINK_TYPES[usize::from(selector & 0x0f) % LINK_TYPES.len()]
+}
+
+/// Every tracker on.
+pub const ALL_NEEDS: Needs = Needs::ALL;
+
+const TIME_FORMATS: [TimeFormat; 8] = [
+    TimeFormat::Relative,
+    TimeFormat::Absolute,
+    TimeFormat::AbsoluteDate,
+    TimeFormat::Epoch,
+    TimeFormat::Delta,
+    TimeFormat::DeltaDisplayed,
+    TimeFormat::Utc,
+    TimeFormat::UtcDate,
+];
+
+// ---------------------------------------------------------------------------------------------
+// pcap_reader
+
+/// Bytes → `FileReader` over a `Cursor`; reads every frame.
+pub fn pcap_reader(data: &[u8]) {
+    let len = data.len() as u64;
+    let mut reader = match FileReader::from_reader("fuzz", Box::new(Cursor::new(data.to_vec()))) {
+        Ok(r) => r,
+        Err(e) => return check_capture_error(&e, len),
+    };
+    let mut frames = 0u64;
+    loop {
+        match reader.next_frame() {
+            Ok(Some(f)) => {
+                assert!(f.data.len() <= MAX_RECORD_LEN, "frame over MAX_RECORD_LEN");
+                assert!(f.ts.nanos < 1_000_000_000, "denormal timestamp {:?}", f.ts);
+                frames += 1;
+                // Every frame consumes at least a 12-byte pcapng block or a 16-byte record.
+                assert!(frames * 12 <= len, "{frames} frames out of {len} bytes");
+            }
+            Ok(None) => break,
+            Err(e) => {
+                check_capture_error(&e, len);
+                break;
+            }
+        }
+        assert!(reader.offset() <= len, "offset past the end of the input");
+    }
+    assert!(
+        matches!(reader.next_frame(), Ok(None)),
+        "finished stays finished"
+    );
+}
+
+fn check_capture_error(e: &CaptureError, len: u64) {
+    let text = e.to_string();
+    match e {
+        CaptureError::Truncated { offset, got, .. } => {
+            assert!(offset + got <= len, "{text}");
+            assert!(text.contains("byte offset"), "{text}");
+        }
+        CaptureError::Corrupt { offset, .. } => {
+            assert!(*offset < len, "{text}");
+            assert!(text.contains("byte offset"), "{text}");
+        }
+        CaptureError::NotACapture { .. } => {}
+        other => panic!("unexpected error from an in-memory reader: {other}"),
+    }
+    assert_printable(&text, "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// frame
+
+/// The frame a `frame` input describes: byte 0 picks the link type (low 4 bits), whether the
+/// frame says it was cut by the snaplen (bit 7) and whether it has no timestamp (bit 6); the
+/// rest is the captured bytes.
+pub fn frame_of(data: &[u8]) -> Option<Frame<'_>> {
+    let (&selector, bytes) = data.split_first()?;
+    let cap_len = bytes.len() as u32;
+    Some(Frame {
+        ts: if selector & 0x40 != 0 {
+            Timestamp::NONE
+        } else {
+            Timestamp {
+                secs: 1_700_000_000,
+                nanos: 123_456_789,
+            }
+        },
+        orig_len: if selector & 0x80 != 0 {
+            cap_len.saturating_add(64)
+        } else {
+            cap_len
+        },
+        link_type: link_type_of(selector),
+        interface_id: Some(0),
+        precision: TsPrecision::Nano,
+        data: bytes,
+    })
+}
+
+/// One frame of each link type → dissect at every depth → every output format and every
+/// registered field.
+pub fn frame(data: &[u8]) {
+    let Some(frame) = frame_of(data) else { return };
+    for depth in [Depth::Link, Depth::Network, Depth::Transport] {
+        let d = dissect::dissect(1, frame, FrameTimes::default(), depth, &NoTftp);
+        check_dissection(&d, true);
+    }
+    let times = FrameTimes {
+        relative: 1,
+        delta: -1,
+        delta_displayed: i128::from(i64::MAX),
+    };
+    let mut d = dissect::dissect(1, frame, times, Depth::All, &NoTftp);
+    check_dissection(&d, true);
+    // The trackers fill the generated fields the outputs show.
+    Trackers::new(ALL_NEEDS).observe(&mut d);
+    check_dissection(&d, true);
+    check_outputs(&d, true);
+}
+
+/// Invariants of any dissection. `own_bytes`: the frame was dissected from its own bytes
+/// only (no reassembled datagram, whose layers lie past the frame's end).
+pub fn check_dissection(d: &Dissection<'_>, own_bytes: bool) {
+    assert!(!d.layers.is_empty(), "the frame layer is always there");
+    assert_eq!(d.layers[0].proto, dissect::Proto::Frame);
+    let len = d.frame.data.len();
+    for l in d.layers.iter().filter(|_| own_bytes) {
+        assert!(l.offset <= len, "layer {:?} starts past the frame", l.proto);
+        assert!(
+            l.bytes.len() <= len,
+            "layer {:?} longer than the frame",
+            l.proto
+        );
+    }
+    if let Some(Problem::CutBySnaplen { .. }) = d.expert.problem {
+        assert!(
+            (len as u64) < u64::from(d.frame.orig_len),
+            "cut by the snaplen, but the frame is whole"
+        );
+    }
+}
+
+/// Runs the summary line (two time formats), the tree and the JSON object on `d` and checks
+/// what they wrote: what the `trackers` target checks on every frame of a sequence.
+pub fn check_main_outputs(d: &Dissection<'_>) {
+    let (mut line, mut cols, mut time) = (String::new(), Columns::default(), String::new());
+    for format in [TimeFormat::Relative, TimeFormat::Delta] {
+        let opts = OutputOptions {
+            resolve: Resolve { mac: true },
+            time: format,
+        };
+        summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
+        assert_printable(&line, "");
+    }
+    let opts = OutputOptions {
+        resolve: Resolve { mac: false },
+        time: TimeFormat::Relative,
+    };
+    let mut text = String::new();
+    tree::write_tree(&mut text, d, &opts);
+    assert_printable(&text, "\n");
+    let mut doc = String::new();
+    json::write_packet(&mut doc, d);
+    assert_printable(&doc, "");
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&doc) {
+        panic!("invalid JSON ({e}): {doc}");
+    }
+}
+
+/// Runs every output on `d` and checks what it wrote: the summary in every time format, the
+/// tree, JSON, the hex dump, every registered field's values as `-T fields`, the tree and JSON
+/// show them; `thorough` adds a `-T fields` line with every field.
+pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
+    let (mut line, mut cols, mut time) = (String::new(), Columns::default(), String::new());
+    for (i, format) in TIME_FORMATS.into_iter().enumerate() {
+        let opts = OutputOptions {
+            resolve: Resolve { mac: i % 2 == 0 },
+            time: format,
+        };
+        summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
+        assert_printable(&line, "");
+    }
+    let opts = OutputOptions {
+        resolve: Resolve { mac: true },
+        time: TimeFormat::Relative,
+    };
+    let mut text = String::new();
+    tree::write_tree(&mut text, d, &opts);
+    assert_printable(&text, "\n");
+
+    let mut doc = String::new();
+    json::write_packet(&mut doc, d);
+    assert_printable(&doc, "");
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&doc) {
+        panic!("invalid JSON ({e}): {doc}");
+    }
+
+    text.clear();
+    hexdump::write_hexdump(&mut text, d.frame.data);
+    assert_printable(&text, "\n");
+
+    let reg = registry();
+    let mut cell = String::new();
+    for (id, def) in reg.all() {
+        reg.each_value(id, d, LayerSel::All, &mut |v| {
+            cell.clear();
+            write_field_value(&mut cell, def, &v);
+            assert_printable(&cell, "");
+            cell.clear();
+            tree::write_tree_value(&mut cell, def, &v);
+            assert_printable(&cell, "");
+            cell.clear();
+            json::write_json_value(&mut cell, &v, def.ftype);
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&cell) {
+                panic!("{}: invalid JSON value ({e}): {cell}", def.name);
+            }
+        });
+        reg.each_value(id, d, LayerSel::Range(2, 2), &mut |_| {});
+    }
+    if thorough {
+        let csv = FieldsOptions {
+            header: true,
+            separator: ",".into(),
+            quote: Quote::Double,
+            ..FieldsOptions::default()
+        };
+        fields_sink(d, all_fields(), csv);
+    }
+}
+
+fn all_fields() -> Vec<(String, FieldId)> {
+    static ALL: std::sync::OnceLock<Vec<(String, FieldId)>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        registry()
+            .all()
+            .map(|(id, def)| (def.name.to_string(), id))
+            .collect()
+    })
+    .clone()
+}
+
+fn fields_sink(d: &Dissection<'_>, fields: Vec<(String, FieldId)>, opts: FieldsOptions) {
+    let mut out = Vec::new();
+    let mut sink = FieldsSink::new(&mut out, fields, opts);
+    sink.packet(d).expect("writing to memory");
+    sink.finish().expect("writing to memory");
+    drop(sink);
+    let text = String::from_utf8(out).expect("-T fields output is UTF-8");
+    assert_printable(&text, "\t\n");
+}
+
+/// Panics when `text` holds a control character other than those in `allowed` (any of them
+/// could be part of a terminal escape sequence) or a bidirectional override.
+pub fn assert_printable(text: &str, allowed: &str) {
+    if let Some(c) = text
+        .chars()
+        .find(|c| is_unsafe_char(*c) && !allowed.contains(*c))
+    {
+        panic!("control character {c:?} in output: {text:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// filter_parse
+
+/// A few fixed frames to evaluate compiled filters on: a TCP SYN with options, an ICMP error
+/// quoting a UDP datagram, a TFTP read request, and an IPv6 fragment.
+pub const FILTER_FRAMES: &[&[u8]] = &[
+    // Ethernet / IPv4 / TCP SYN, MSS and window scale options.
+    b"\x00\x0c\x29\xaa\xbb\x02\x00\x0c\x29\xaa\xbb\x01\x08\x00\x45\x00\x00\x30\x00\x01\x40\x00\
+      \x40\x06\x00\x00\xc0\xa8\x1e\x81\xc0\xa8\x1e\x80\xc0\x00\x00\x50\x00\x00\x00\x00\x00\x00\
+      \x00\x00\x70\x02\xfa\xf0\x00\x00\x00\x00\x02\x04\x05\xb4\x03\x03\x07\x00",
+    // Ethernet / IPv4 / ICMP port unreachable quoting IPv4 / UDP.
+    b"\x00\x0c\x29\xaa\xbb\x02\x00\x0c\x29\xaa\xbb\x01\x08\x00\x45\x00\x00\x38\x00\x02\x00\x00\
+      \x40\x01\x00\x00\xc0\xa8\x1e\x80\xc0\xa8\x1e\x81\x03\x03\x00\x00\x00\x00\x00\x00\x45\x00\
+      \x00\x1c\x00\x03\x00\x00\x40\x11\x00\x00\xc0\xa8\x1e\x81\xc0\xa8\x1e\x80\x13\x88\x00\x35\
+      \x00\x08\x00\x00",
+    // Ethernet / IPv4 / UDP / TFTP read request.
+    b"\x00\x0c\x29\xaa\xbb\x02\x00\x0c\x29\xaa\xbb\x01\x08\x00\x45\x00\x00\x2d\x21\x01\x00\x00\
+      \x40\x11\x00\x00\xc0\xa8\x1e\x81\xc0\xa8\x1e\x80\xc3\x50\x00\x45\x00\x19\x00\x00\x00\x01\
+      test.txt\x00octet\x00",
+    // Ethernet / IPv6 / fragment header / data.
+    b"\x00\x0c\x29\xaa\xbb\x02\x00\x0c\x29\xaa\xbb\x01\x86\xdd\x60\x00\x00\x00\x00\x10\x2c\x40\
+      \xfe\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\xfe\x80\x00\x00\x00\x00\
+      \x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x11\x00\x00\x01\x00\x00\x00\x07abcdefgh",
+];
+
+/// Bytes as UTF-8 → `Filter::compile`; a filter that compiles is evaluated on
+/// [`FILTER_FRAMES`], an error is rendered with its caret line.
+pub fn filter_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match Filter::compile(text) {
+        Ok(filter) => {
+            let _ = (filter.needs(), filter.depth());
+            for (i, bytes) in FILTER_FRAMES.iter().enumerate() {
+                let frame = Frame {
+                    ts: Timestamp {
+                        secs: 1_700_000_000 + i as i64,
+                        nanos: 0,
+                    },
+                    orig_len: bytes.len() as u32,
+                    link_type: LinkType::ETHERNET,
+                    interface_id: None,
+                    precision: TsPrecision::Micro,
+                    data: bytes,
+                };
+                let mut d = dissect::dissect(1, frame, FrameTimes::default(), Depth::All, &NoTftp);
+                Trackers::new(ALL_NEEDS).observe(&mut d);
+                let _ = filter.matches(&d);
+            }
+        }
+        Err(e) => {
+            let _ = e.render(text);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// trackers
+
+/// One frame of a `trackers` sequence: milliseconds since the epoch and the bytes.
+pub type TimedFrame<'a> = (i64, &'a [u8]);
+
+/// Splits a `trackers` input into frames: byte 0 picks the link type (as in [`frame_of`]),
+/// then each frame is a 1-byte time step, a 2-byte big-endian length and that many bytes
+/// (the last frame takes what is left). A time step `t` advances the clock by `t³` ms, so a
+/// sequence can cross the reassembly and idle timeouts.
+pub fn split_frames(data: &[u8]) -> Option<(LinkType, Vec<TimedFrame<'_>>)> {
+    let (&selector, mut rest) = data.split_first()?;
+    let mut frames = Vec::new();
+    let mut ms: i64 = 1_700_000_000_000;
+    while let [step, hi, lo, tail @ ..] = rest {
+        ms += i64::from(*step).pow(3);
+        let n = usize::from(u16::from_be_bytes([*hi, *lo])).min(tail.len());
+        frames.push((ms, &tail[..n]));
+        rest = &tail[n..];
+    }
+    Some((link_type_of(selector), frames))
+}
+
+/// Frames in the [`split_frames`] format → a classic pcap file.
+pub fn pcap_of(link: LinkType, frames: &[TimedFrame<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&link.0.to_le_bytes());
+    for (ms, bytes) in frames {
+        let secs = (ms / 1000) as u32;
+        let micros = (ms % 1000 * 1000) as u32;
+        for word in [secs, micros, bytes.len() as u32, bytes.len() as u32] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// A sink that checks every output of every displayed frame.
+pub struct CheckingSink {
+    /// Frames seen.
+    pub frames: u64,
+}
+
+impl Sink for CheckingSink {
+    fn packet(&mut self, d: &Dissection<'_>) -> std::io::Result<()> {
+        self.frames += 1;
+        check_dissection(d, false);
+        check_main_outputs(d);
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The run configuration the `trackers` target uses: every tracker, full depth.
+pub fn tracking_config(filter: &str) -> Config {
+    Config {
+        read_file: None,
+        filter: Filter::compile(filter).expect("the fixed filter compiles"),
+        count: None,
+        output: OutputKind::Quiet,
+        opts: OutputOptions {
+            resolve: Resolve { mac: true },
+            time: TimeFormat::Relative,
+        },
+        needs: ALL_NEEDS,
+        depth: Depth::All,
+        line_buffered: false,
+        capture: Default::default(),
+        stats: Default::default(),
+    }
+}
+
+/// A sequence of frames → the real run loop (dissect, defragment, TCP/TFTP/echo trackers)
+/// → every output of every frame.
+pub fn trackers(data: &[u8]) {
+    let Some((link, frames)) = split_frames(data) else {
+        return;
+    };
+    let file = pcap_of(link, &frames);
+    let mut reader =
+        FileReader::from_reader("fuzz", Box::new(Cursor::new(file))).expect("a valid header");
+    let mut sink = CheckingSink { frames: 0 };
+    let cfg = tracking_config("");
+    let stats = wiresift::cli::run::run_capture(&cfg, &mut reader, &mut sink)
+        .expect("the checking sink never fails");
+    assert!(stats.damage.is_none(), "the pcap built here is whole");
+    assert_eq!(stats.read, frames.len() as u64);
+    assert_eq!(sink.frames, frames.len() as u64);
+}
