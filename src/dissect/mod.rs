@@ -22,6 +22,7 @@ pub mod link;
 pub mod ntp;
 pub mod ssh;
 pub mod tcp;
+pub mod teredo;
 pub mod tftp;
 pub mod udp;
 
@@ -104,6 +105,8 @@ pub enum Proto {
     Ntp,
     /// BOOTP / DHCP.
     Dhcp,
+    /// Teredo (IPv6 over UDP).
+    Teredo,
     /// Undissected payload.
     Data,
 }
@@ -144,6 +147,7 @@ impl Proto {
         Proto::Ssh,
         Proto::Ntp,
         Proto::Dhcp,
+        Proto::Teredo,
         Proto::Data,
     ];
 
@@ -183,6 +187,7 @@ impl Proto {
             Proto::Ssh => "ssh",
             Proto::Ntp => "ntp",
             Proto::Dhcp => "dhcp",
+            Proto::Teredo => "teredo",
             Proto::Data => "data",
         }
     }
@@ -218,6 +223,7 @@ impl Proto {
             Proto::Ssh => "SSH",
             Proto::Ntp => "NTP",
             Proto::Dhcp => "DHCP",
+            Proto::Teredo => "",
             // Bodies carried by HTTP do not take over the Protocol column.
             Proto::DataTextLines
             | Proto::Media
@@ -264,6 +270,7 @@ impl Proto {
             Proto::Ssh => "SSH Protocol",
             Proto::Ntp => "Network Time Protocol",
             Proto::Dhcp => "Dynamic Host Configuration Protocol",
+            Proto::Teredo => "Teredo IPv6 over UDP tunneling",
             Proto::Data => "Data",
         }
     }

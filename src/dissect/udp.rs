@@ -4,7 +4,7 @@
 //! port 69 opened (the TFTP tracker answers [`super::TftpLookup::is_tftp`]). Other payloads are
 //! shown as data.
 
-use super::{Depth, Proto, View, Walker, be16, dhcp, dns, http, ntp, tftp};
+use super::{Depth, Proto, View, Walker, be16, dhcp, dns, http, ntp, teredo, tftp};
 use crate::field;
 use crate::fields::{FieldDef, Value};
 
@@ -92,6 +92,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         Some(http::SSDP_PORT) => http::dissect_ssdp(w, next, payload),
         Some(ntp::PORT) => ntp::dissect(w, next, payload),
         Some(dhcp::SERVER_PORT | dhcp::CLIENT_PORT) => dhcp::dissect(w, next, payload),
+        Some(teredo::PORT) => teredo::dissect(w, next, payload),
         _ => w.data(next, payload),
     }
 }
@@ -104,6 +105,7 @@ const APP_PORTS: &[u16] = &[
     ntp::PORT,
     dhcp::SERVER_PORT,
     dhcp::CLIENT_PORT,
+    teredo::PORT,
 ];
 
 /// The port whose dissector gets the payload: tshark tries the lower port first.

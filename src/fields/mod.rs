@@ -231,7 +231,7 @@ pub fn depth_for(proto: Proto) -> Depth {
         P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
             Depth::All
         }
-        P::Ssh | P::Ntp | P::Dhcp => Depth::All,
+        P::Ssh | P::Ntp | P::Dhcp | P::Teredo => Depth::All,
     }
 }
 
