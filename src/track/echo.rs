@@ -29,10 +29,17 @@ struct EchoKey {
     v6: bool,
 }
 
+/// A request older than this no longer links to a reply (ping's own timeout is 10 s; a
+/// minute leaves room for slow links), so it can be forgotten.
+pub const ECHO_TIMEOUT_NS: i128 = 60 * 1_000_000_000;
+/// Requests between two sweeps of the forgotten ones.
+pub const ECHO_SWEEP_EVERY: u32 = 4096;
+
 /// Remembers requests until their reply.
 #[derive(Default)]
 pub struct EchoTracker {
     pending: HashMap<EchoKey, (u32, i128)>,
+    requests: u32,
     /// Unanswered requests forgotten when the table reached [`MAX_PENDING_ECHOES`].
     pub forgotten: u64,
 }
@@ -60,6 +67,11 @@ impl EchoTracker {
         };
         let now = d.frame.ts.as_nanos();
         if request {
+            self.requests = self.requests.wrapping_add(1);
+            if self.requests % ECHO_SWEEP_EVERY == 0 {
+                // Replies come within seconds; an entry kept longer only costs memory.
+                self.pending.retain(|_, (_, t)| now - *t < ECHO_TIMEOUT_NS);
+            }
             if self.pending.len() >= MAX_PENDING_ECHOES {
                 self.forgotten += self.pending.len() as u64;
                 self.pending.clear();

@@ -242,7 +242,21 @@ struct Stream {
     irtt_ns: Option<i128>,
     first_seen: i128,
     last_seen: i128,
+    /// Directions that sent a FIN (bit 0: a→b, bit 1: b→a).
+    fins: u8,
+    /// When the stream ended (a RST, or the second direction's FIN), for eviction.
+    closed_at: Option<i128>,
 }
+
+/// A closed stream is forgotten once it has been quiet this long: Linux's TIME_WAIT (60 s)
+/// covers the retransmitted FINs and late ACKs that still belong to it. Forgetting closed
+/// streams makes memory follow the connections alive at one time, not all connections ever
+/// seen; a segment of a forgotten stream (rare) starts a new stream index where tshark, which
+/// forgets nothing, would reuse the old one.
+pub const CLOSED_LINGER_NS: i128 = 60 * 1_000_000_000;
+/// How often (in segments) closed and idle streams are swept: often enough that a busy
+/// capture's table stays near its live size, rarely enough that the sweep costs nothing.
+pub const SWEEP_EVERY: u32 = 16_384;
 
 /// Tracks every TCP stream of a capture.
 #[derive(Default)]
@@ -256,6 +270,10 @@ pub struct TcpTracker {
     pub unacked_overflow: u64,
     /// Unacknowledged segments remembered over all streams.
     unacked_total: usize,
+    /// Segments seen, for the periodic sweep.
+    segments: u32,
+    /// Closed or idle streams forgotten by the sweep.
+    pub swept: u64,
 }
 
 impl Stream {
@@ -299,6 +317,10 @@ impl TcpTracker {
     /// Analyses the outermost TCP segment of a frame and records the result in
     /// `d.generated.tcp`.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
+        self.segments = self.segments.wrapping_add(1);
+        if self.segments % SWEEP_EVERY == 0 && !d.frame.ts.is_none() {
+            self.sweep(d.frame.ts.as_nanos());
+        }
         let Some(info) = self.analyse(d) else { return };
         if info.analysis & analysis::RETRANSMISSION != 0
             && d.layers.last().is_some_and(|l| l.proto == Proto::Data)
@@ -371,6 +393,8 @@ impl TcpTracker {
                 irtt_ns: None,
                 first_seen: seg.now,
                 last_seen: seg.now,
+                fins: 0,
+                closed_at: None,
             };
             self.next_index = self.next_index.wrapping_add(1);
             if let Some(old) = self.streams.insert(key, stream) {
@@ -386,6 +410,12 @@ impl TcpTracker {
             ..Default::default()
         };
         s.last_seen = seg.now;
+        if seg.flags & FIN != 0 {
+            s.fins |= 1 << dir;
+        }
+        if s.closed_at.is_none() && (seg.flags & RST != 0 || s.fins == 3) {
+            s.closed_at = Some(seg.now);
+        }
         if reused {
             info.analysis |= analysis::REUSED_PORTS;
         }
@@ -429,6 +459,25 @@ impl TcpTracker {
             ));
         }
         out
+    }
+
+    /// Forgets streams closed for [`CLOSED_LINGER_NS`] or idle for [`IDLE_EVICTION_NS`].
+    fn sweep(&mut self, now: i128) {
+        let before = self.streams.len();
+        let mut freed = 0;
+        self.streams.retain(|_, s| {
+            let closed = s.closed_at.is_some() && now - s.last_seen > CLOSED_LINGER_NS;
+            let idle = now - s.last_seen > IDLE_EVICTION_NS;
+            if closed || idle {
+                freed += s.unacked_len();
+            }
+            !(closed || idle)
+        });
+        self.unacked_total = self.unacked_total.saturating_sub(freed);
+        self.swept += (before - self.streams.len()) as u64;
+        if self.streams.capacity() > 4 * self.streams.len().max(1024) {
+            self.streams.shrink_to_fit();
+        }
     }
 
     fn make_room(&mut self, now: i128) {
