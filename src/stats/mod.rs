@@ -146,7 +146,7 @@ impl Reports {
     pub fn new(cfg: &StatsConfig) -> Reports {
         let wants = |s: ReportSpec| cfg.specs.contains(&s);
         let tcp = (wants(ReportSpec::TcpStates) || wants(ReportSpec::TcpTrace))
-            .then(tcp::TcpConnections::default);
+            .then(|| tcp::TcpConnections::new(wants(ReportSpec::TcpTrace)));
         let tftp = (wants(ReportSpec::TftpTransfers) || cfg.export_tftp.is_some())
             .then(|| tftp::TftpTransfers::new(cfg.export_tftp.is_some()));
         let conv = cfg

@@ -192,6 +192,18 @@ pub struct TcpConnections {
     pub evicted_early: u64,
     /// Servers not counted for half-open attempts ([`MAX_HALF_OPEN_SERVERS`]).
     pub half_open_untracked: u64,
+    /// Keep the state changes (`-z tcp,trace`); without it they cost no memory.
+    keep_trace: bool,
+}
+
+impl TcpConnections {
+    /// Connection tracking for the reports; `keep_trace` when `-z tcp,trace` was asked for.
+    pub fn new(keep_trace: bool) -> TcpConnections {
+        TcpConnections {
+            keep_trace,
+            ..TcpConnections::default()
+        }
+    }
 }
 
 /// The facts of one segment.
@@ -271,6 +283,9 @@ impl TcpConnections {
         let mut out = Vec::new();
         c.segment(x, &seg, d.number, now, &mut out);
         for e in out {
+            if !self.keep_trace {
+                break;
+            }
             if self.trace.len() < MAX_TRACE_EVENTS {
                 self.trace.push(e);
             } else {
