@@ -226,6 +226,13 @@ fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
     let all = Needs::ALL;
     let (needs, depth) = match output {
         OutputKind::Quiet => (Needs::NONE, Depth::Link),
+        // The summary line reads every tracker but the UDP stream numbering; the tree and
+        // JSON show every field, udp.stream included.
+        OutputKind::Text {
+            tree: false,
+            summary: true,
+            ..
+        } => (Needs { udp: false, ..all }, Depth::All),
         OutputKind::Text { .. } | OutputKind::Json(_) => (all, Depth::All),
         OutputKind::Fields(fields, _) => {
             let reg = registry();

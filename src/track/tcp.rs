@@ -248,12 +248,13 @@ struct Stream {
     closed_at: Option<i128>,
 }
 
-/// A closed stream is forgotten once it has been quiet this long: Linux's TIME_WAIT (60 s)
-/// covers the retransmitted FINs and late ACKs that still belong to it. Forgetting closed
+/// A closed stream is forgotten once it has been quiet this long: Zeek's
+/// `tcp_close_delay` is 5 s; 10 s covers the retransmitted FINs and late ACKs that still
+/// belong to a closed connection. Forgetting closed
 /// streams makes memory follow the connections alive at one time, not all connections ever
 /// seen; a segment of a forgotten stream (rare) starts a new stream index where tshark, which
 /// forgets nothing, would reuse the old one.
-pub const CLOSED_LINGER_NS: i128 = 60 * 1_000_000_000;
+pub const CLOSED_LINGER_NS: i128 = 10 * 1_000_000_000;
 /// How often (in segments) closed and idle streams are swept: often enough that a busy
 /// capture's table stays near its live size, rarely enough that the sweep costs nothing.
 pub const SWEEP_EVERY: u32 = 16_384;

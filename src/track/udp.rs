@@ -6,7 +6,7 @@
 
 use crate::dissect::{Dissection, IpAddr, Proto, View};
 use crate::track::FlowKey;
-use std::collections::HashMap;
+use crate::track::HashMap;
 
 /// Most UDP conversations remembered. A key and index take about 50 bytes, so 1 M entries
 /// stay under 100 MiB; a DNS-heavy capture has tens of thousands. When full, the least
@@ -14,13 +14,25 @@ use std::collections::HashMap;
 /// the count of forgotten conversations is kept in [`UdpTracker::evicted`].
 pub const MAX_UDP_STREAMS: usize = 1_000_000;
 
+/// A conversation quiet this long is forgotten (Zeek's `udp_inactivity_timeout`): memory
+/// then follows the conversations alive at one time, not every DNS query ever seen. A pair
+/// that speaks again after that gets a new index where tshark, which forgets nothing, would
+/// reuse the old one.
+pub const UDP_IDLE_NS: i128 = 60 * 1_000_000_000;
+/// Datagrams between two sweeps of idle conversations.
+pub const UDP_SWEEP_EVERY: u32 = 16_384;
+
 /// Numbers UDP conversations.
 #[derive(Default)]
 pub struct UdpTracker {
-    streams: HashMap<FlowKey, (u32, u32)>,
+    /// Index, last frame, last time (ns).
+    streams: HashMap<FlowKey, (u32, u32, i128)>,
     next_index: u32,
+    datagrams: u32,
     /// Conversations forgotten because the table was full.
     pub evicted: u64,
+    /// Conversations forgotten after [`UDP_IDLE_NS`] of silence.
+    pub expired: u64,
 }
 
 impl UdpTracker {
@@ -33,6 +45,13 @@ impl UdpTracker {
             return;
         }
         let frame = d.number;
+        let now = d.frame.ts.as_nanos();
+        self.datagrams = self.datagrams.wrapping_add(1);
+        if self.datagrams % UDP_SWEEP_EVERY == 0 && !d.frame.ts.is_none() {
+            let before = self.streams.len();
+            self.streams.retain(|_, v| now - v.2 < UDP_IDLE_NS);
+            self.expired += (before - self.streams.len()) as u64;
+        }
         if !self.streams.contains_key(&key) && self.streams.len() >= MAX_UDP_STREAMS {
             let mut seen: Vec<u32> = self.streams.values().map(|v| v.1).collect();
             seen.sort_unstable();
@@ -45,9 +64,10 @@ impl UdpTracker {
         let entry = self.streams.entry(key).or_insert_with(|| {
             let i = *next;
             *next = next.wrapping_add(1);
-            (i, frame)
+            (i, frame, now)
         });
         entry.1 = frame;
+        entry.2 = now;
         d.generated.udp_stream = Some(entry.0);
     }
 
