@@ -195,7 +195,13 @@ pub static TYPES: &[(u64, &str)] = &[
 ];
 
 fn checksum_status(icmp: &Icmp<'_>) -> u64 {
-    match icmp.checksum_ok {
+    checksum_status_value(icmp.checksum_ok)
+}
+
+/// tshark's `*.checksum.status` value for a verified (Some(true)), wrong (Some(false)) or
+/// unchecked (None) checksum: 1 Good, 0 Bad, 2 Unverified.
+pub(crate) fn checksum_status_value(ok: Option<bool>) -> u64 {
+    match ok {
         Some(true) => 1,
         Some(false) => 0,
         None => 2,

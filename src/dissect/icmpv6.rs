@@ -249,11 +249,7 @@ pub static TYPES: &[(u64, &str)] = &[
 ];
 
 fn checksum_status(m: &Icmpv6<'_>) -> u64 {
-    match m.checksum_ok {
-        Some(true) => 1,
-        Some(false) => 0,
-        None => 2,
-    }
+    super::icmp::checksum_status_value(m.checksum_ok)
 }
 
 /// ICMPv6 fields.
