@@ -16,7 +16,6 @@
 
 use super::{Dissection, Layer, Proto, View, Walker};
 use crate::fields::{Emit, FieldDef, FieldType, Value};
-use std::fmt::Write as _;
 
 /// SSDP's UDP port.
 pub const SSDP_PORT: u16 = 1900;
@@ -964,14 +963,23 @@ pub fn write_line(out: &mut String, line: &[u8]) {
     out.push(' ');
 }
 
-/// Writes the Info suffix a body adds.
+/// Writes the Info suffix a body adds. The media type comes from the wire, so it is
+/// escaped like every other string shown (a control byte in a Content-Type header must not
+/// reach the terminal).
 pub fn write_body_suffix(out: &mut String, kind: BodyKind, media: &str) {
+    let escaped = |out: &mut String| {
+        crate::fields::value::write_escaped_str(out, media.as_bytes());
+    };
     match kind {
         BodyKind::TextLines | BodyKind::Media | BodyKind::Form => {
-            let _ = write!(out, " ({media})");
+            out.push_str(" (");
+            escaped(out);
+            out.push(')');
         }
         BodyKind::Json => {
-            let _ = write!(out, ", JavaScript Object Notation ({media})");
+            out.push_str(", JavaScript Object Notation (");
+            escaped(out);
+            out.push(')');
         }
         BodyKind::Xml | BodyKind::Data => {}
     }

@@ -28,3 +28,23 @@ fn r001_json_c1_control_in_tftp_string() {
     assert!(!doc.contains('\u{9b}'), "{doc}");
     assert!(doc.contains(r#""tftp.source_file":"\u009b31m""#), "{doc}");
 }
+
+/// `trackers` target, CI smoke: an HTTP response whose Content-Type header held a control
+/// byte (`text\x0fhtml`); the summary's Info suffix ` (text/html)` wrote it raw. The input
+/// (a sequence of frames of the shipped TCP session, mutated) is kept as a file because the
+/// segments must run through the HTTP message tracker to reach the suffix.
+#[test]
+fn r002_http_content_type_control_in_info() {
+    let input = std::fs::read(
+        crate::support::root().join("tests/regression/r002-http-content-type-control.bin"),
+    )
+    .expect("regression input");
+    bodies::trackers(&input);
+    let mut info = String::new();
+    wiresift::dissect::http::write_body_suffix(
+        &mut info,
+        wiresift::dissect::http::BodyKind::TextLines,
+        "text\u{f}html",
+    );
+    assert_eq!(info, " (text\\x0fhtml)");
+}
