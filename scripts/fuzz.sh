@@ -5,7 +5,8 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]         all targets
 #   FUZZ_TARGETS="frame trackers" scripts/fuzz.sh 30
-#   FUZZ_SEED=1 scripts/fuzz.sh 15                # fixed libFuzzer seed (what CI uses)
+#   FUZZ_SEED=1 scripts/fuzz.sh 15                # fixed libFuzzer seed
+#   FUZZ_SEED=1 FUZZ_RUNS=15000 scripts/fuzz.sh 60  # fixed seed and input count (what CI uses)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); the stable toolchain runs it with
 # RUSTC_BOOTSTRAP=1. Working corpora grow in fuzz/corpus/<target> (git-ignored) on top of the
@@ -35,6 +36,12 @@ rm -f target-build.log
 extra=()
 if [ -n "${FUZZ_SEED:-}" ]; then
     extra+=("-seed=$FUZZ_SEED")
+fi
+# FUZZ_RUNS=N stops each target after N inputs: with a fixed seed and the committed seeds the
+# run is then the same on every machine for a given commit (a time budget is not: a faster
+# machine tries more inputs), which is what a CI gate needs.
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    extra+=("-runs=$FUZZ_RUNS")
 fi
 
 crashed=0
