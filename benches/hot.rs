@@ -32,6 +32,7 @@ fn frame(data: &[u8], orig_len: u32, ts: Timestamp) -> Frame<'_> {
         orig_len,
         link_type: LinkType::ETHERNET,
         interface_id: None,
+        interface_name: None,
         precision: TsPrecision::Micro,
         data,
     }

@@ -95,6 +95,7 @@ fn main() {
                 orig_len: f.orig_len,
                 link_type: f.link_type,
                 interface_id: f.interface_id,
+                interface_name: None,
                 precision: f.precision,
                 data: &f.data,
             };

@@ -136,6 +136,7 @@ pub fn frame_of(data: &[u8]) -> Option<Frame<'_>> {
         },
         link_type: link_type_of(selector),
         interface_id: Some(0),
+        interface_name: None,
         precision: TsPrecision::Nano,
         data: bytes,
     })
@@ -347,6 +348,7 @@ pub fn filter_parse(data: &[u8]) {
                     orig_len: bytes.len() as u32,
                     link_type: LinkType::ETHERNET,
                     interface_id: None,
+                    interface_name: None,
                     precision: TsPrecision::Micro,
                     data: bytes,
                 };

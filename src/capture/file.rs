@@ -159,11 +159,19 @@ impl FileReader {
             }
         };
         self.last_ts = meta.ts;
+        let interface_name = match (&self.format, meta.interface_id) {
+            (Format::Pcapng(section), Some(id)) => section
+                .interfaces()
+                .get(id as usize)
+                .and_then(|i| i.name.as_deref()),
+            _ => None,
+        };
         Ok(Some(Frame {
             ts: meta.ts,
             orig_len: meta.orig_len,
             link_type: meta.link_type,
             interface_id: meta.interface_id,
+            interface_name,
             precision: meta.precision,
             data: self.buf.get(meta.data).unwrap_or_default(),
         }))

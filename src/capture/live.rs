@@ -281,6 +281,7 @@ impl FrameSource for LiveSource {
             orig_len,
             link_type: self.link_type,
             interface_id: None,
+            interface_name: None,
             precision: TsPrecision::Micro,
             data: &self.buf,
         }))

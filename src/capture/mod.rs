@@ -214,6 +214,8 @@ pub struct Frame<'a> {
     pub link_type: LinkType,
     /// pcapng interface index (`frame.interface_id`); `None` for classic pcap and live input.
     pub interface_id: Option<u32>,
+    /// The interface's name (pcapng `if_name`, or the live interface), when known.
+    pub interface_name: Option<&'a str>,
     /// Precision of this frame's timestamp (per interface in pcapng).
     pub precision: TsPrecision,
     /// Captured bytes (`frame.cap_len` is their length).

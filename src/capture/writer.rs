@@ -477,6 +477,7 @@ mod tests {
             orig_len: data.len() as u32 + 10,
             link_type,
             interface_id: None,
+            interface_name: None,
             precision,
             data,
         }

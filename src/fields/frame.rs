@@ -99,6 +99,14 @@ fn interface_id<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     }
 }
 
+/// tshark shows `-` for an interface without an `if_name`.
+fn interface_name<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if d.frame.interface_id.is_some() {
+        let name = d.frame.interface_name.unwrap_or("-");
+        emit(Value::Str(name.as_bytes()));
+    }
+}
+
 fn encap_type<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     if d.frame.link_type != LinkType::PCAPNG_CUSTOM {
         emit(Value::Int(d.frame.link_type.wtap_encap() as i64));
@@ -211,6 +219,13 @@ pub static FIELDS: &[FieldDef] = &[
         FieldType::U32,
         Proto::Frame,
         interface_id,
+    ),
+    FieldDef::new(
+        "frame.interface_name",
+        "Interface name",
+        FieldType::Str,
+        Proto::Frame,
+        interface_name,
     ),
     FieldDef::new(
         "frame.encap_type",

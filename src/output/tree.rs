@@ -56,7 +56,10 @@ pub fn write_layer_header(
                 cap * 8
             );
             if let Some(i) = d.frame.interface_id {
-                let _ = write!(out, " on interface {i}");
+                let name = d.frame.interface_name.unwrap_or("-");
+                out.push_str(" on interface ");
+                crate::fields::value::write_escaped_str(out, name.as_bytes());
+                let _ = write!(out, ", id {i}");
             }
         }
         View::Eth(e) => {

@@ -303,3 +303,34 @@ fn bare_boolean_field_gets_a_note() {
     assert_eq!(stdout(&fixed).lines().count(), 5);
     assert!(stderr(&fixed).is_empty());
 }
+
+#[test]
+fn pcapng_interface_names() {
+    let cap = capture("nanosec.pcapng");
+    let out = wiresift([
+        "-r",
+        cap.to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "frame.interface_name",
+        "-e",
+        "frame.interface_id",
+        "-c",
+        "2",
+    ]);
+    assert_eq!(stdout(&out), "eth0\t0\nany\t1\n");
+    let tree = stdout(&wiresift(["-r", cap.to_str().unwrap(), "-V", "-c", "1"]));
+    assert!(tree.starts_with("Frame 1: 98 bytes on wire (784 bits), 98 bytes captured (784 bits) on interface eth0, id 0\n"), "{tree}");
+    let none = stdout(&wiresift([
+        "-r",
+        capture("tcp-session.pcap").to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "frame.interface_name",
+        "-c",
+        "1",
+    ]));
+    assert_eq!(none, "\n", "classic pcap has no interface name");
+}

@@ -23,6 +23,7 @@ fn frame(link: LinkType, data: &[u8], orig_len: u32) -> Frame<'_> {
         orig_len,
         link_type: link,
         interface_id: None,
+        interface_name: None,
         precision: TsPrecision::Micro,
         data,
     }
