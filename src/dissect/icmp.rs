@@ -4,9 +4,9 @@
 //! quote is dissected as a second IP layer (tshark's `ip.src` then has two occurrences).
 //! Unlike IP, TCP and UDP, ICMP checksums are verified, as tshark does by default.
 
-use super::{Proto, View, Walker, be16, byte, ipv4};
+use super::{Dissection, Layer, Proto, View, Walker, be16, byte, ipv4};
 use crate::field;
-use crate::fields::{FieldDef, Needs, Value};
+use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
 
 /// Type, code and checksum: what makes a message recognisable.
 pub const MIN_LEN: usize = 4;
@@ -208,6 +208,27 @@ pub(crate) fn checksum_status_value(ok: Option<bool>) -> u64 {
     }
 }
 
+/// The reply frame of an echo request (ICMP and ICMPv6 alike: the echo tracker's link).
+pub(crate) fn response_in<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if let Some(n) = d.generated.echo.and_then(|e| e.response_in) {
+        emit(Value::Uint(n as u64));
+    }
+}
+
+/// The request frame of an echo reply.
+pub(crate) fn request_in<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if let Some(n) = d.generated.echo.and_then(|e| e.request_in) {
+        emit(Value::Uint(n as u64));
+    }
+}
+
+/// Time from the request to this reply, in milliseconds (tshark's unit).
+fn response_time<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    if let Some(ns) = d.generated.echo.and_then(|e| e.response_time_ns) {
+        emit(Value::Double(ns as f64 / 1e6));
+    }
+}
+
 /// ICMP fields.
 pub static FIELDS: &[FieldDef] = &[
     field!("icmp.type", "Type", U8, Icmp, Icmp, |i, d| Some(
@@ -259,43 +280,28 @@ pub static FIELDS: &[FieldDef] = &[
     field!("icmp.mtu", "MTU of next hop", U16, Icmp, Icmp, |i, d| i
         .mtu()
         .map(|v| Value::Uint(v as u64))),
-    field!(
+    FieldDef::new(
         "icmp.resp_in",
         "Response frame",
-        FrameNum,
-        Icmp,
-        Icmp,
-        |i, d| d
-            .generated
-            .echo
-            .and_then(|e| e.response_in)
-            .map(|n| Value::Uint(n as u64))
+        FieldType::FrameNum,
+        Proto::Icmp,
+        response_in,
     )
     .generated(Needs::ECHO),
-    field!(
+    FieldDef::new(
         "icmp.resp_to",
         "Request frame",
-        FrameNum,
-        Icmp,
-        Icmp,
-        |i, d| d
-            .generated
-            .echo
-            .and_then(|e| e.request_in)
-            .map(|n| Value::Uint(n as u64))
+        FieldType::FrameNum,
+        Proto::Icmp,
+        request_in,
     )
     .generated(Needs::ECHO),
-    field!(
+    FieldDef::new(
         "icmp.resptime",
         "Response time",
-        Double,
-        Icmp,
-        Icmp,
-        |i, d| d
-            .generated
-            .echo
-            .and_then(|e| e.response_time_ns)
-            .map(|ns| Value::Double(ns as f64 / 1e6))
+        FieldType::Double,
+        Proto::Icmp,
+        response_time,
     )
     .generated(Needs::ECHO),
 ];

@@ -4,9 +4,9 @@
 //! loop forever, so it ends the walk. Error messages quote the offending IPv6 packet, which is
 //! dissected as a second IPv6 layer.
 
-use super::{Proto, View, Walker, array, be16, be32, byte, icmp::internet_checksum, ipv6};
+use super::{Proto, View, Walker, array, be16, be32, byte, icmp, icmp::internet_checksum, ipv6};
 use crate::field;
-use crate::fields::{FieldDef, Needs, Value};
+use crate::fields::{FieldDef, FieldType, Needs, Value};
 
 /// Type, code, checksum.
 pub const MIN_LEN: usize = 4;
@@ -352,30 +352,20 @@ pub static FIELDS: &[FieldDef] = &[
             .filter(|(k, b)| matches!(k, 1 | 2) && b.len() >= 6)
             .map(|(_, b)| Value::Ether(array(b, 0)))
     ),
-    field!(
+    FieldDef::new(
         "icmpv6.resp_in",
         "Response In",
-        FrameNum,
-        Icmpv6,
-        Icmpv6,
-        |m, d| d
-            .generated
-            .echo
-            .and_then(|e| e.response_in)
-            .map(|n| Value::Uint(n as u64))
+        FieldType::FrameNum,
+        Proto::Icmpv6,
+        icmp::response_in,
     )
     .generated(Needs::ECHO),
-    field!(
+    FieldDef::new(
         "icmpv6.resp_to",
         "Response To",
-        FrameNum,
-        Icmpv6,
-        Icmpv6,
-        |m, d| d
-            .generated
-            .echo
-            .and_then(|e| e.request_in)
-            .map(|n| Value::Uint(n as u64))
+        FieldType::FrameNum,
+        Proto::Icmpv6,
+        icmp::request_in,
     )
     .generated(Needs::ECHO),
 ];

@@ -507,6 +507,22 @@ impl<'a> Dissection<'a> {
         })
     }
 
+    /// Where the innermost IP header that starts before `offset` says its payload ends (an
+    /// offset in the frame, possibly past the captured bytes); the frame's wire length when
+    /// there is no such header. `tcp.len` and `udp` lengths are measured against it.
+    pub fn ip_payload_end(&self, offset: usize) -> usize {
+        self.layers
+            .iter()
+            .rev()
+            .filter(|l| l.offset < offset)
+            .find_map(|l| match &l.view {
+                View::Ipv4(ip) => Some(l.offset + (ip.total_len() as usize).max(ip.hdr_len())),
+                View::Ipv6(ip) => Some(l.offset + ipv6::HEADER_LEN + ip.plen() as usize),
+                _ => None,
+            })
+            .unwrap_or(self.frame.orig_len as usize)
+    }
+
     /// Index of the layer a problem stopped at, for `frame.protocols` and notes.
     pub fn cut_short(&self) -> bool {
         matches!(self.expert.problem, Some(Problem::CutBySnaplen { .. }))
@@ -578,17 +594,8 @@ impl<'a> Walker<'a, '_> {
     /// Where the innermost IP header says its payload ends (an offset in the frame), which
     /// may lie past the captured bytes; the frame's wire length when there is no IP header.
     pub fn reported_end(&self) -> usize {
-        if let Some(end) = self.reassembled_end {
-            return end;
-        }
-        for l in self.d.layers.iter().rev() {
-            match &l.view {
-                View::Ipv4(ip) => return l.offset + (ip.total_len() as usize).max(ip.hdr_len()),
-                View::Ipv6(ip) => return l.offset + ipv6::HEADER_LEN + ip.plen() as usize,
-                _ => {}
-            }
-        }
-        self.d.frame.orig_len as usize
+        self.reassembled_end
+            .unwrap_or_else(|| self.d.ip_payload_end(usize::MAX))
     }
 
     /// Adds a layer; false (and a note) when the layer table is full.

@@ -133,48 +133,47 @@ impl TcpFrameInfo {
     pub fn write_info_prefix(&self, out: &mut String) {
         use analysis as a;
         use std::fmt::Write as _;
-        // tshark prepends each label in this order, so the last one ends up first.
-        let mut labels: arrayvec::ArrayVec<String, 16> = arrayvec::ArrayVec::new();
-        let f = self.analysis;
-        let simple = [
-            (a::RETRANSMISSION, "[TCP Retransmission] "),
-            (a::LOST_SEGMENT, "[TCP Previous segment not captured] "),
-            (a::ACK_LOST_SEGMENT, "[TCP ACKed unseen segment] "),
-            (a::KEEP_ALIVE, "[TCP Keep-Alive] "),
-            (a::WINDOW_UPDATE, "[TCP Window Update] "),
-            (a::WINDOW_FULL, "[TCP Window Full] "),
-            (a::KEEP_ALIVE_ACK, "[TCP Keep-Alive ACK] "),
+        // tshark prepends each label in its check order (retransmission first, port reuse
+        // last), so they read in the reverse of that order; writing them reversed gives the
+        // same text without building a list. `None` stands for the Dup ACK label, which
+        // carries numbers.
+        const REVERSED_CHECK_ORDER: [(u32, Option<&str>); 15] = [
+            (a::REUSED_PORTS, Some("[TCP Port numbers reused] ")),
+            (a::OUT_OF_ORDER, Some("[TCP Out-Of-Order] ")),
+            (
+                a::SPURIOUS_RETRANSMISSION,
+                Some("[TCP Spurious Retransmission] "),
+            ),
+            (a::FAST_RETRANSMISSION, Some("[TCP Fast Retransmission] ")),
+            (a::ZERO_WINDOW_PROBE_ACK, Some("[TCP ZeroWindowProbeAck] ")),
+            (a::ZERO_WINDOW, Some("[TCP ZeroWindow] ")),
+            (a::ZERO_WINDOW_PROBE, Some("[TCP ZeroWindowProbe] ")),
+            (a::DUPLICATE_ACK, None),
+            (a::KEEP_ALIVE_ACK, Some("[TCP Keep-Alive ACK] ")),
+            (a::WINDOW_FULL, Some("[TCP Window Full] ")),
+            (a::WINDOW_UPDATE, Some("[TCP Window Update] ")),
+            (a::KEEP_ALIVE, Some("[TCP Keep-Alive] ")),
+            (a::ACK_LOST_SEGMENT, Some("[TCP ACKed unseen segment] ")),
+            (
+                a::LOST_SEGMENT,
+                Some("[TCP Previous segment not captured] "),
+            ),
+            (a::RETRANSMISSION, Some("[TCP Retransmission] ")),
         ];
-        for (bit, label) in simple {
-            if f & bit != 0 {
-                labels.push(label.to_string());
+        for (bit, label) in REVERSED_CHECK_ORDER {
+            if self.analysis & bit == 0 {
+                continue;
             }
-        }
-        if f & a::DUPLICATE_ACK != 0 {
-            let mut s = String::new();
-            let _ = write!(
-                s,
-                "[TCP Dup ACK {}#{}] ",
-                self.dup_ack_frame, self.dup_ack_num
-            );
-            labels.push(s);
-        }
-        let tail = [
-            (a::ZERO_WINDOW_PROBE, "[TCP ZeroWindowProbe] "),
-            (a::ZERO_WINDOW, "[TCP ZeroWindow] "),
-            (a::ZERO_WINDOW_PROBE_ACK, "[TCP ZeroWindowProbeAck] "),
-            (a::FAST_RETRANSMISSION, "[TCP Fast Retransmission] "),
-            (a::SPURIOUS_RETRANSMISSION, "[TCP Spurious Retransmission] "),
-            (a::OUT_OF_ORDER, "[TCP Out-Of-Order] "),
-            (a::REUSED_PORTS, "[TCP Port numbers reused] "),
-        ];
-        for (bit, label) in tail {
-            if f & bit != 0 {
-                labels.push(label.to_string());
+            match label {
+                Some(text) => out.push_str(text),
+                None => {
+                    let _ = write!(
+                        out,
+                        "[TCP Dup ACK {}#{}] ",
+                        self.dup_ack_frame, self.dup_ack_num
+                    );
+                }
             }
-        }
-        for l in labels.iter().rev() {
-            out.push_str(l);
         }
     }
 }
@@ -353,7 +352,8 @@ impl TcpTracker {
         let seglen = if tcp.has_fixed_header() {
             Some(tcp.reported_len)
         } else {
-            reported_tcp_bytes(d, layer.offset).checked_sub(hdr_len)
+            (d.ip_payload_end(layer.offset).saturating_sub(layer.offset) as u32)
+                .checked_sub(hdr_len)
         };
         let seg = Segment {
             seq: crate::dissect::be32(raw, 4),
@@ -509,24 +509,6 @@ impl TcpTracker {
         self.unacked_total = self.unacked_total.saturating_sub(freed);
         self.evicted += (before - self.streams.len()) as u64;
     }
-}
-
-/// Bytes from `tcp_offset` to where the innermost IP header before it says its payload ends.
-fn reported_tcp_bytes(d: &Dissection<'_>, tcp_offset: usize) -> u32 {
-    let end = d
-        .layers
-        .iter()
-        .rev()
-        .filter(|l| l.offset < tcp_offset)
-        .find_map(|l| match &l.view {
-            View::Ipv4(ip) => Some(l.offset + (ip.total_len() as usize).max(ip.hdr_len())),
-            View::Ipv6(ip) => {
-                Some(l.offset + crate::dissect::ipv6::HEADER_LEN + ip.plen() as usize)
-            }
-            _ => None,
-        })
-        .unwrap_or(d.frame.orig_len as usize);
-    end.saturating_sub(tcp_offset) as u32
 }
 
 fn set_bases(s: &mut Stream, dir: usize, rev: usize, seg: &Segment, ws: Option<u8>) {
