@@ -436,6 +436,7 @@ pub fn tracking_config(filter: &str) -> Config {
         needs: ALL_NEEDS,
         depth: Depth::All,
         line_buffered: false,
+        threads: 1,
         capture: Default::default(),
         stats: Default::default(),
     }

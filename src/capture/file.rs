@@ -420,12 +420,7 @@ impl FileReader {
     }
 
     fn truncated(&self, offset: u64, wanted: u64, got: u64) -> CaptureError {
-        CaptureError::Truncated {
-            name: self.name.clone(),
-            offset,
-            wanted,
-            got,
-        }
+        CaptureError::truncated(&self.name, offset, wanted, got)
     }
 
     fn corrupt(&self, offset: u64, what: String) -> CaptureError {

@@ -15,6 +15,7 @@ pub mod live;
 pub mod pcap;
 pub mod pcapng;
 pub mod readahead;
+pub mod split;
 pub mod writer;
 
 use std::fmt;
@@ -301,6 +302,16 @@ pub enum CaptureError {
 }
 
 impl CaptureError {
+    /// [`CaptureError::Truncated`] for file `name`.
+    pub fn truncated(name: &str, offset: u64, wanted: u64, got: u64) -> CaptureError {
+        CaptureError::Truncated {
+            name: name.to_string(),
+            offset,
+            wanted,
+            got,
+        }
+    }
+
     /// True when the error means the file was incomplete or damaged (exit status 1) rather than
     /// unreadable.
     pub fn is_damage(&self) -> bool {

@@ -78,6 +78,12 @@ pub struct Args {
     #[arg(short = 'l')]
     pub line_buffered: bool,
 
+    /// Threads that read and decode a pcap file at once when no frame's output depends on
+    /// the frames before it (-T fields or -q without trackers; see README "Performance").
+    /// 1 reads sequentially. Default: the number of cores, at most 8.
+    #[arg(long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
     // Live capture and capture writing: see `super::capture` (build with `--features live`
     // for -i and -D).
     /// Capture live from interface IFACE (a name, or a number from -D).

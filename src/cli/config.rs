@@ -70,6 +70,8 @@ pub struct Config {
     pub depth: Depth,
     /// Flush after each packet.
     pub line_buffered: bool,
+    /// Worker threads for the block-parallel run (1 = sequential).
+    pub threads: usize,
     /// Live capture and `-w` settings.
     pub capture: CaptureConfig,
     /// Reports after the packets (`-z`) and exports.
@@ -112,6 +114,9 @@ impl TryFrom<Args> for Config {
             needs,
             depth,
             line_buffered: a.line_buffered,
+            threads: a
+                .threads
+                .map_or_else(super::parallel::default_workers, usize::from),
             capture,
             stats,
         })

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod capture;
 pub mod config;
+pub mod parallel;
 pub mod run;
 
 use crate::capture::{CaptureError, FileReader};
@@ -76,6 +77,20 @@ pub fn run(args: Args) -> u8 {
             "no input: give a capture file with -r FILE (or -r - for standard input)",
         );
     };
+    if cfg.threads > 1 && parallel::eligible(&cfg) {
+        match crate::capture::split::PcapSplit::open(&path, parallel::BLOCK_LEN) {
+            Ok(Some(split)) => {
+                let mut out = io::BufWriter::with_capacity(run::STDOUT_BUFFER, io::stdout());
+                let result = parallel::run(&cfg, &split, cfg.threads, &mut out);
+                return finish_run(result);
+            }
+            Ok(None) => {}
+            Err(CaptureError::Io { name, source }) => {
+                return fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"));
+            }
+            Err(e) => return fail(EXIT_BAD_CAPTURE, e),
+        }
+    }
     let mut reader = match FileReader::open(&path) {
         Ok(r) => r,
         Err(CaptureError::Io { name, source }) => {
@@ -84,7 +99,12 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return fail(EXIT_BAD_CAPTURE, e),
     };
     let mut sink = run::make_sink(&cfg);
-    match run::run_capture(&cfg, &mut reader, sink.as_mut()) {
+    finish_run(run::run_capture(&cfg, &mut reader, sink.as_mut()))
+}
+
+/// The exit status of a finished file run, after its warnings and damage are printed.
+fn finish_run(result: io::Result<run::RunStats>) -> u8 {
+    match result {
         Ok(stats) => {
             warn_limits(&stats.warnings);
             match stats.damage {

@@ -2,7 +2,7 @@
 
 use super::config::{Config, OutputKind};
 use crate::capture::{CaptureError, FrameSource, LinkType};
-use crate::dissect::{self, Depth, FrameTimes};
+use crate::dissect::{self, Depth, Dissection, FrameTimes};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
 use crate::output::json::JsonSink;
@@ -14,7 +14,7 @@ use crate::track::defrag::{Defragmenter, fragment_of};
 use std::io::{self, Write};
 
 /// Size of the stdout buffer: large writes, few system calls.
-const STDOUT_BUFFER: usize = 256 * 1024;
+pub const STDOUT_BUFFER: usize = 256 * 1024;
 
 /// How a run ended.
 #[derive(Debug, Default)]
@@ -148,19 +148,16 @@ pub fn run_capture(
             times
         };
         let number = stats.read as u32;
-        let mut d = dissect::dissect(number, frame, times, cfg.depth, trackers.tftp_lookup());
+        // Dissected in place: a returned `Dissection` would be copied (2 KiB) on every frame.
+        let mut d = Dissection::blank();
+        let lookup = trackers.tftp_lookup();
+        dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, None);
         if cfg.depth >= Depth::Transport {
             if let Some(frag) = fragment_of(&d) {
                 if let Some(whole) = defrag.offer(&frag, now.as_nanos()) {
                     let lookup = trackers.tftp_lookup();
-                    d = dissect::dissect_reassembled(
-                        number,
-                        frame,
-                        times,
-                        cfg.depth,
-                        lookup,
-                        Some(whole),
-                    );
+                    let whole = Some(whole);
+                    dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, whole);
                 }
             }
         }

@@ -467,6 +467,26 @@ pub struct Dissection<'a> {
 }
 
 impl<'a> Dissection<'a> {
+    /// An empty dissection (no frame bytes, no layers), to be filled by [`dissect_into`].
+    pub fn blank() -> Dissection<'a> {
+        Dissection {
+            number: 0,
+            frame: Frame {
+                ts: crate::capture::Timestamp::NONE,
+                orig_len: 0,
+                link_type: LinkType(0),
+                interface_id: None,
+                interface_name: None,
+                precision: crate::capture::TsPrecision::Micro,
+                data: &[],
+            },
+            times: FrameTimes::default(),
+            layers: ArrayVec::new(),
+            expert: Expert::default(),
+            generated: Generated::default(),
+        }
+    }
+
     /// Layers of one protocol, outermost first.
     pub fn layers_of(&self, proto: Proto) -> impl Iterator<Item = &Layer<'a>> {
         self.layers.iter().filter(move |l| l.proto == proto)
@@ -680,36 +700,38 @@ pub fn dissect<'a>(
     depth: Depth,
     tftp_ports: &dyn TftpLookup,
 ) -> Dissection<'a> {
-    dissect_reassembled(number, frame, times, depth, tftp_ports, None)
+    let mut d = Dissection::blank();
+    dissect_into(&mut d, number, frame, times, depth, tftp_ports, None);
+    d
 }
 
-/// Dissects one frame whose IP fragment completed a datagram: `reassembled` is the whole
-/// datagram payload, dissected in place of the fragment's own.
-pub fn dissect_reassembled<'a>(
+/// Dissects one frame into an existing dissection, which is overwritten; `reassembled`, when
+/// the frame's IP fragment completed a datagram, is the whole datagram payload, dissected in
+/// place of the fragment's own. Hot loops use this rather than [`dissect`]: returning a
+/// [`Dissection`] copies its 2 KiB layer table.
+pub fn dissect_into<'a>(
+    d: &mut Dissection<'a>,
     number: u32,
     frame: Frame<'a>,
     times: FrameTimes,
     depth: Depth,
     tftp_ports: &dyn TftpLookup,
     reassembled: Option<&'a [u8]>,
-) -> Dissection<'a> {
-    let mut layers = ArrayVec::new();
-    layers.push(Layer {
+) {
+    d.number = number;
+    d.frame = frame;
+    d.times = times;
+    d.layers.clear();
+    d.expert = Expert::default();
+    d.generated = Generated::default();
+    d.layers.push(Layer {
         proto: Proto::Frame,
         offset: 0,
         bytes: frame.data,
         view: View::Frame,
     });
-    let mut d = Dissection {
-        number,
-        frame,
-        times,
-        layers,
-        expert: Expert::default(),
-        generated: Generated::default(),
-    };
     let mut w = Walker {
-        d: &mut d,
+        d,
         depth,
         tftp_ports,
         reassembled,
@@ -726,7 +748,6 @@ pub fn dissect_reassembled<'a>(
         }
         _ => w.data(0, data),
     }
-    d
 }
 
 /// Dispatches on an EtherType (shared by Ethernet, VLAN, SLL).

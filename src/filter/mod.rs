@@ -37,7 +37,7 @@ pub mod literal;
 pub mod parser;
 
 use crate::dissect::{Depth, Dissection, Proto};
-use crate::fields::{Needs, registry};
+use crate::fields::{FieldId, Needs, registry};
 pub use error::FilterError;
 
 /// Longest filter text accepted, in bytes. tshark has no limit, but a filter is typed or
@@ -63,6 +63,8 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Filter {
     prog: Option<compile::Prog>,
+    /// Every field the filter reads.
+    fields: Vec<FieldId>,
     needs: Needs,
     depth: Depth,
     warnings: Vec<String>,
@@ -83,6 +85,7 @@ impl Filter {
         let Some(tree) = parser::parse(text)? else {
             return Ok(Filter {
                 prog: None,
+                fields: Vec::new(),
                 needs: Needs::NONE,
                 depth: Depth::Link,
                 warnings: Vec::new(),
@@ -93,13 +96,15 @@ impl Filter {
         let prog = checker.test(&tree)?;
         let mut needs = Needs::NONE;
         let mut depth = Depth::Link;
-        for id in checker.fields {
+        let fields = std::mem::take(&mut checker.fields);
+        for &id in &fields {
             let def = reg.def(id);
             needs = needs.union(field_needs(def));
             depth = depth.max(def.depth());
         }
         Ok(Filter {
             prog: Some(prog),
+            fields,
             needs,
             depth,
             warnings: checker.warnings,
@@ -118,6 +123,12 @@ impl Filter {
             Some(p) => eval::test(p, d),
             None => true,
         }
+    }
+
+    /// True when the filter reads a field whose name satisfies `pred`.
+    pub fn reads(&self, pred: impl Fn(&str) -> bool) -> bool {
+        let reg = registry();
+        self.fields.iter().any(|&id| pred(reg.def(id).name))
     }
 
     /// Trackers the filter needs: the union of the needs of every field it reads.

@@ -98,6 +98,11 @@ impl<W: Write> FieldsSink<W> {
         }
     }
 
+    /// The writer the lines go to (the parallel run takes each block's text from it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     fn write_cell(&mut self, id: FieldId, d: &Dissection<'_>) {
         let reg = registry();
         let def = reg.def(id);

@@ -8,6 +8,7 @@ mod fuzz_smoke;
 mod golden;
 mod hostile;
 mod live;
+mod parallel;
 mod pcapw;
 mod regression;
 mod stats;
