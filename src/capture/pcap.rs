@@ -138,6 +138,13 @@ impl FileHeader {
             TsPrecision::Micro => (MICROS_PER_SEC, 1_000),
             TsPrecision::Nano => (NANOS_PER_SEC, 1),
         };
+        // In range (nearly always): no division.
+        if record.ts_frac < per_sec {
+            return Timestamp {
+                secs: i64::from(record.ts_sec),
+                nanos: record.ts_frac * nanos_per_unit,
+            };
+        }
         let carry = i64::from(record.ts_frac / per_sec);
         let nanos = (record.ts_frac % per_sec) * nanos_per_unit;
         Timestamp {

@@ -15,6 +15,7 @@
 //!   again at write time, in frame order, through the one shared [`Defragmenter`], exactly
 //!   as the sequential loop does.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -29,13 +30,17 @@ use crate::output::Sink;
 use crate::output::fields::{FieldsOptions, FieldsSink};
 use crate::track::defrag::{Defragmenter, fragment_of};
 
-/// Bytes per block. Small enough that a block is decoded while it is still in the core's
-/// L2 cache after the copy (2 MiB here), large enough that the hand-over between workers
-/// (a few atomics, rarely a sleep) is noise: about 700 average frames.
-pub const BLOCK_LEN: usize = 512 * 1024;
+/// Bytes per block: about 1 300 average frames, so the hand-over between workers (a few
+/// atomics, rarely a sleep) is noise, while a block still fits the core's L2 cache (1 MiB
+/// here) until it is decoded. 256 KiB, 512 KiB and 2 MiB measured 2-8% slower on the 5 M
+/// capture (`scripts/bench.py`).
+pub const BLOCK_LEN: usize = 1024 * 1024;
 /// Most worker threads used, whatever the machine has: the copy from the page cache stops
 /// scaling long before.
 pub const MAX_WORKERS: usize = 8;
+/// Blocks whose text may wait for their turn while their worker goes on: enough to ride
+/// out one slow block, a few MiB at most.
+const MAX_PARKED: usize = 8;
 /// Spins on a hand-over before sleeping: a block takes tens of microseconds, about what a
 /// sleep and wake-up cost, so a short spin usually wins.
 const SPINS_BEFORE_SLEEP: u32 = 20_000;
@@ -101,9 +106,29 @@ struct Chain {
 /// The ordered part: the output and the reassembly tables.
 struct Output<'a> {
     out: &'a mut (dyn Write + Send),
+    /// The next block to write.
+    turn: u64,
+    /// Texts of blocks finished before their turn, with their displayed counts.
+    parked: BTreeMap<u64, (Vec<u8>, u64)>,
+    /// Emptied text buffers, for reuse.
+    spare: Vec<Vec<u8>>,
     defrag: Defragmenter,
     displayed: u64,
     error: Option<io::Error>,
+}
+
+impl Output<'_> {
+    /// Writes the parked blocks whose turn has come.
+    fn write_parked(&mut self) -> io::Result<()> {
+        while let Some((mut text, displayed)) = self.parked.remove(&self.turn) {
+            self.out.write_all(&text)?;
+            self.displayed += displayed;
+            self.turn += 1;
+            text.clear();
+            self.spare.push(text);
+        }
+        Ok(())
+    }
 }
 
 /// What one worker keeps from block to block (allocated once).
@@ -158,6 +183,9 @@ pub fn run(
         turn_at: AtomicU64::new(0),
         out: Mutex::new(Output {
             out,
+            turn: 0,
+            parked: BTreeMap::new(),
+            spare: Vec::new(),
             defrag: Defragmenter::default(),
             displayed: 0,
             error: None,
@@ -216,13 +244,7 @@ fn work(shared: &Shared<'_>) {
         deferred: Vec::new(),
         displayed: 0,
     };
-    let blocks = shared.split.block_count();
-    loop {
-        let index = shared.claim.fetch_add(1, Ordering::Relaxed);
-        if index >= blocks || shared.abort.load(Ordering::Relaxed) {
-            return;
-        }
-        let read = shared.split.read_block(index, &mut w.block);
+    while let Some((index, read)) = shared.claim_and_read(&mut w.block) {
         let Some(cursor) = shared.wait_cursor(index) else {
             return;
         };
@@ -243,6 +265,16 @@ fn work(shared: &Shared<'_>) {
 }
 
 impl Shared<'_> {
+    /// Claims the next block and reads it into `block`; `None` past the last block or
+    /// after an abort.
+    fn claim_and_read(&self, block: &mut Block) -> Option<(u64, Result<(), CaptureError>)> {
+        let index = self.claim.fetch_add(1, Ordering::Relaxed);
+        if index >= self.split.block_count() || self.abort.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some((index, self.split.read_block(index, block)))
+    }
+
     /// Waits until block `index` has its cursor; `None` when the records ended before it
     /// or the run was aborted.
     fn wait_cursor(&self, index: u64) -> Option<Cursor> {
@@ -284,8 +316,10 @@ impl Shared<'_> {
         more
     }
 
-    /// Waits for block `index`'s turn, writes its output (decoding deferred fragments in
-    /// order), and passes the turn on.
+    /// Hands block `index`'s output on in order. When it is not the block's turn yet and the
+    /// block needs nothing decoded in order, its text is parked for the writer of the block
+    /// before, and the worker moves on; otherwise the worker waits for its turn, writes
+    /// (decoding deferred fragments in order), and writes the parked blocks that follow.
     fn write_in_turn(
         &self,
         index: u64,
@@ -293,13 +327,30 @@ impl Shared<'_> {
         cursor: Cursor,
         late: Option<(usize, CaptureError)>,
     ) {
+        if w.deferred.is_empty() && late.is_none() {
+            let mut out = lock(&self.out);
+            if out.turn != index && out.parked.len() < MAX_PARKED {
+                let spare = out.spare.pop().unwrap_or_default();
+                let text = match &mut w.sink {
+                    Some(sink) => std::mem::replace(sink.get_mut(), spare),
+                    None => spare,
+                };
+                out.parked.insert(index, (text, w.displayed));
+                return;
+            }
+        }
         let ready = || self.turn_at.load(Ordering::Acquire) == index;
         self.wait(ready, &self.out, &self.turn_moved);
         if self.abort.load(Ordering::Relaxed) {
             return;
         }
         let mut out = lock(&self.out);
-        if let Err(e) = self.write_block(&mut out, w, cursor, late.as_ref().map(|l| l.0)) {
+        let written = self.write_block(&mut out, w, cursor, late.as_ref().map(|l| l.0));
+        let written = written.and_then(|()| {
+            out.turn = index + 1;
+            out.write_parked()
+        });
+        if let Err(e) = written {
             out.error = Some(e);
             self.abort.store(true, Ordering::Relaxed);
         }
@@ -310,7 +361,7 @@ impl Shared<'_> {
             chain.damage = Some(damage);
             self.abort.store(true, Ordering::Relaxed);
         }
-        self.turn_at.store(index + 1, Ordering::Release);
+        self.turn_at.store(out.turn, Ordering::Release);
         drop(out);
         self.turn_moved.notify_all();
         self.chain_moved.notify_all();

@@ -194,7 +194,8 @@ fn parse_option(kind: u8, body: &[u8]) -> TcpOption<'_> {
 /// Dissects a TCP segment. `reported_end` (from the enclosing IP header) decides `tcp.len`.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let reported_end = w.reported_end();
-    let in_icmp_quote = w.d.has(Proto::Icmp) || w.d.has(Proto::Icmpv6);
+    // Only the error paths ask (a quoted header may be cut short without being an error).
+    let in_icmp_quote = |w: &Walker<'a, '_>| w.d.has(Proto::Icmp) || w.d.has(Proto::Icmpv6);
     if data.len() < 4 {
         return w.short(Proto::Tcp, offset, data);
     }
@@ -208,7 +209,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     };
     let Some(fixed) = data.get(..MIN_HEADER_LEN) else {
         w.push(Proto::Tcp, offset, data, View::Tcp(tcp));
-        if !in_icmp_quote {
+        if !in_icmp_quote(w) {
             w.short(Proto::Tcp, offset, data);
         }
         return;
@@ -226,7 +227,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     let Some(header) = data.get(..hdr_len) else {
         tcp.options_cut = true;
         w.push(Proto::Tcp, offset, data, View::Tcp(tcp));
-        if !in_icmp_quote {
+        if !in_icmp_quote(w) {
             w.short(Proto::Tcp, offset, data);
         }
         return;

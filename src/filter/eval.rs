@@ -148,6 +148,21 @@ pub fn test(p: &Prog, d: &Dissection<'_>) -> bool {
         Prog::And(xs) => xs.iter().all(|x| test(x, d)),
         Prog::Or(xs) => xs.iter().any(|x| test(x, d)),
         Prog::Xor(a, b) => test(a, d) != test(b, d),
+        // The most common shape, `field == constant`, skips the general pairing.
+        Prog::Cmp {
+            all,
+            rel,
+            lhs: Val::Field(f),
+            rhs: Val::Const(k),
+        } if f.layers.is_none() => {
+            let konst = k.v();
+            let (mut n, mut hits) = (0usize, 0usize);
+            registry().each_value(f.id, d, LayerSel::All, &mut |v| {
+                n += 1;
+                hits += relate(*rel, &from_value(v, f.class), &konst) as usize;
+            });
+            decide(*all, n, hits)
+        }
         Prog::Cmp { all, rel, lhs, rhs } => pairs(*all, lhs, rhs, d, |a, b| relate(*rel, a, b)),
         Prog::Contains { all, lhs, rhs } => pairs(*all, lhs, rhs, d, contains),
         Prog::Matches { all, lhs, re } => single(*all, lhs, d, |v| {
