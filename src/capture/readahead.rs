@@ -55,7 +55,7 @@ fn read_loop<R: Read>(
             Err(TryRecvError::Empty) => Vec::with_capacity(CHUNK_LEN),
             Err(TryRecvError::Disconnected) => return,
         };
-        chunk.clear();
+        // Zeroed once, when the chunk is new: read() overwrites what it reports.
         chunk.resize(CHUNK_LEN, 0);
         let mut filled = 0;
         let result = loop {

@@ -252,25 +252,33 @@ impl PcapSplit {
         block: &'a Block,
         spill: &'a mut Vec<u8>,
     ) -> Result<Frame<'a>, CaptureError> {
-        let len = record.caplen as usize;
         let data = match block_data(record, block) {
             Some(data) => data,
             None => {
-                spill.resize(len, 0);
-                let got = read_full_at(&self.file, spill, record.data_offset)
-                    .map_err(|e| self.io_error(e))?;
-                if got < len {
-                    let header_len = self.header.record_header_len() as u64;
-                    return Err(self.truncated(
-                        record.data_offset - header_len,
-                        header_len + len as u64,
-                        header_len + got as u64,
-                    ));
-                }
+                spill.resize(record.caplen as usize, 0);
+                self.read_record(record, spill)?;
                 spill.as_slice()
             }
         };
         Ok(self.frame_of(record, data))
+    }
+
+    /// Reads `record`'s bytes into `buf` (exactly its captured length).
+    ///
+    /// # Errors
+    /// The read fails or comes back short (the file shrank).
+    pub fn read_record(&self, record: &Record, buf: &mut [u8]) -> Result<(), CaptureError> {
+        let got =
+            read_full_at(&self.file, buf, record.data_offset).map_err(|e| self.io_error(e))?;
+        if got < buf.len() {
+            let header_len = self.header.record_header_len() as u64;
+            return Err(self.truncated(
+                record.data_offset - header_len,
+                header_len + buf.len() as u64,
+                header_len + got as u64,
+            ));
+        }
+        Ok(())
     }
 
     /// The frame for `record` when `block` holds all of it (the common case), else `None`
@@ -279,7 +287,8 @@ impl PcapSplit {
         block_data(record, block).map(|data| self.frame_of(record, data))
     }
 
-    fn frame_of<'a>(&self, record: &Record, data: &'a [u8]) -> Frame<'a> {
+    /// The frame of `record` over its bytes `data`.
+    pub fn frame_of<'a>(&self, record: &Record, data: &'a [u8]) -> Frame<'a> {
         Frame {
             ts: record.ts,
             orig_len: record.orig_len,

@@ -1,6 +1,7 @@
 //! The command-line front end: arguments, configuration, the run loop, exit codes.
 
 pub mod args;
+pub mod blocks;
 pub mod capture;
 pub mod config;
 pub mod parallel;

@@ -1,25 +1,26 @@
-//! The block-parallel run: one classic pcap file read and decoded by several threads at
-//! once, output in frame order.
+//! The stateless parallel run: one classic pcap file read, decoded, filtered and printed by
+//! several threads at once, output in frame order.
 //!
 //! Contract:
 //! - Used only where no frame's output depends on the frames before it ([`eligible`]): a
 //!   regular pcap file, `-T fields` or `-q`, no tracker, no `-z`, no `-w`, no `-l`, and
-//!   no `frame.time_delta_displayed`. Everything else runs the sequential loop in
-//!   [`super::run`]; both give the same bytes on standard output, the same damage and the
-//!   same exit status (`tests/it/parallel.rs` compares them block size by block size).
+//!   no `frame.time_delta_displayed`. Runs with trackers use [`super::pipeline`]; the rest
+//!   runs the sequential loop in [`super::run`]. All give the same bytes on standard
+//!   output, the same damage and the same exit status (`tests/it/parallel.rs` compares
+//!   them block size by block size).
 //! - Each worker claims the next block, reads it ([`PcapSplit::read_block`]), waits for the
 //!   block's [`Cursor`], walks its record headers and hands the next cursor on at once, then
-//!   dissects, filters and formats the block into its own buffer, and finally waits for its
-//!   turn to write. At most one block per worker is in flight, so memory is fixed.
+//!   dissects, filters and formats the block into its own buffer, and hands the text to
+//!   the [`OrderedOut`]. At most one block per worker is being decoded, so memory is fixed.
 //! - IP fragments are the one piece of state such a run keeps: a fragment frame is decoded
 //!   again at write time, in frame order, through the one shared [`Defragmenter`], exactly
 //!   as the sequential loop does.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::blocks::{Chain, OrderedOut, lock};
 use super::config::{Config, OutputKind};
 use super::run::RunStats;
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
@@ -38,12 +39,6 @@ pub const BLOCK_LEN: usize = 1024 * 1024;
 /// Most worker threads used, whatever the machine has: the copy from the page cache stops
 /// scaling long before.
 pub const MAX_WORKERS: usize = 8;
-/// Blocks whose text may wait for their turn while their worker goes on: enough to ride
-/// out one slow block, a few MiB at most.
-const MAX_PARKED: usize = 8;
-/// Spins on a hand-over before sleeping: a block takes tens of microseconds, about what a
-/// sleep and wake-up cost, so a short spin usually wins.
-const SPINS_BEFORE_SLEEP: u32 = 20_000;
 
 /// True when `cfg` can run block-parallel: every frame's output depends only on its own
 /// bytes, its number and its time (see the module contract).
@@ -74,61 +69,43 @@ pub fn default_workers() -> usize {
         .min(MAX_WORKERS)
 }
 
+/// The times of record `i` of a block that starts at `cursor` (`frame.time_delta_displayed`
+/// is left 0: the runs that need it fill it in order).
+pub fn frame_times(
+    first_ts: Option<Timestamp>,
+    records: &[Record],
+    cursor: Cursor,
+    i: usize,
+) -> FrameTimes {
+    let Some(record) = records.get(i) else {
+        return FrameTimes::default();
+    };
+    let prev = match i.checked_sub(1) {
+        Some(p) => records.get(p).map(|r| r.ts),
+        None => cursor.prev_ts,
+    };
+    FrameTimes {
+        relative: first_ts.map_or(0, |f| record.ts.nanos_since(f)),
+        delta: prev.map_or(0, |p| record.ts.nanos_since(p)),
+        delta_displayed: 0,
+    }
+}
+
+/// The frame number of record `i` of the block that starts at `cursor`.
+pub fn frame_number(cursor: Cursor, i: usize) -> u32 {
+    (cursor.records + i as u64 + 1) as u32
+}
+
 /// What every worker shares.
-struct Shared<'a> {
+struct Shared<'a, 'w> {
     cfg: &'a Config,
     split: &'a PcapSplit,
     first_ts: Option<Timestamp>,
-    /// Next block to claim.
-    claim: AtomicU64,
-    /// The block whose cursor is ready (fast path of [`Shared::wait_cursor`]).
-    chain_at: AtomicU64,
-    chain: Mutex<Chain>,
-    chain_moved: Condvar,
-    /// The block whose turn it is to write (fast path of [`Shared::wait_turn`]).
-    turn_at: AtomicU64,
-    out: Mutex<Output<'a>>,
-    turn_moved: Condvar,
-    /// Set when the run must stop (a write failed, or the file went bad mid-block).
-    abort: AtomicBool,
-}
-
-/// The serial part: the cursor handed from block to block.
-struct Chain {
-    /// `None` once the records have ended (cleanly, at the limit, or at damage).
-    cursor: Option<Cursor>,
-    /// Records read.
-    read: u64,
-    /// Where the capture went bad.
-    damage: Option<CaptureError>,
-}
-
-/// The ordered part: the output and the reassembly tables.
-struct Output<'a> {
-    out: &'a mut (dyn Write + Send),
-    /// The next block to write.
-    turn: u64,
-    /// Texts of blocks finished before their turn, with their displayed counts.
-    parked: BTreeMap<u64, (Vec<u8>, u64)>,
-    /// Emptied text buffers, for reuse.
-    spare: Vec<Vec<u8>>,
-    defrag: Defragmenter,
-    displayed: u64,
-    error: Option<io::Error>,
-}
-
-impl Output<'_> {
-    /// Writes the parked blocks whose turn has come.
-    fn write_parked(&mut self) -> io::Result<()> {
-        while let Some((mut text, displayed)) = self.parked.remove(&self.turn) {
-            self.out.write_all(&text)?;
-            self.displayed += displayed;
-            self.turn += 1;
-            text.clear();
-            self.spare.push(text);
-        }
-        Ok(())
-    }
+    chain: Chain<'a>,
+    out: OrderedOut<'w>,
+    /// Reassembly, used only in block order (inside the output's turn).
+    defrag: Mutex<Defragmenter>,
+    displayed: AtomicU64,
 }
 
 /// What one worker keeps from block to block (allocated once).
@@ -139,8 +116,6 @@ struct Worker {
     sink: Option<FieldsSink<Vec<u8>>>,
     /// Fragments left for the ordered step: (output position, record index).
     deferred: Vec<(usize, usize)>,
-    /// Frames of the current block that passed the filter (fragments aside).
-    displayed: u64,
 }
 
 /// Reads `split` with `workers` threads and writes the frames `cfg` displays to `out`.
@@ -172,60 +147,43 @@ pub fn run(
         cfg,
         split,
         first_ts,
-        claim: AtomicU64::new(0),
-        chain_at: AtomicU64::new(0),
-        chain: Mutex::new(Chain {
-            cursor: Some(split.first_cursor()),
-            read: 0,
-            damage: None,
-        }),
-        chain_moved: Condvar::new(),
-        turn_at: AtomicU64::new(0),
-        out: Mutex::new(Output {
-            out,
-            turn: 0,
-            parked: BTreeMap::new(),
-            spare: Vec::new(),
-            defrag: Defragmenter::default(),
-            displayed: 0,
-            error: None,
-        }),
-        turn_moved: Condvar::new(),
-        abort: AtomicBool::new(false),
+        chain: Chain::new(split),
+        out: OrderedOut::new(out),
+        defrag: Mutex::new(Defragmenter::default()),
+        displayed: AtomicU64::new(0),
     };
-    std::thread::scope(|s| {
-        for i in 0..workers.max(1) {
-            let shared = &shared;
-            let spawned = std::thread::Builder::new()
-                .name(format!("wiresift-worker-{i}"))
-                .spawn_scoped(s, move || work(shared));
-            if spawned.is_err() && i == 0 {
-                // No thread at all: do the work here.
-                work(shared);
-            }
-        }
-    });
-    let mut chain = lock(&shared.chain);
-    let mut output = lock(&shared.out);
-    if let Some(e) = output.error.take() {
-        return Err(e);
-    }
-    output.out.flush()?;
+    spawn_workers(workers, || work(&shared));
+    let (read, damage) = shared.chain.finish();
+    let warnings = lock(&shared.defrag).limit_warnings();
+    let displayed = shared.displayed.load(Ordering::Relaxed);
+    shared.out.finish()?;
     Ok(RunStats {
-        read: chain.read,
-        displayed: output.displayed,
-        damage: chain.damage.take(),
-        warnings: output.defrag.limit_warnings(),
+        read,
+        displayed,
+        damage,
+        warnings,
     })
 }
 
-/// A lock that survives a panicked holder (the data is still consistent for our use).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Runs `work` on `workers` scoped threads (on this one if none can be started).
+pub fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
+    std::thread::scope(|s| {
+        let work = &work;
+        let mut started = 0;
+        for i in 0..workers.max(1) {
+            let spawned = std::thread::Builder::new()
+                .name(format!("wiresift-worker-{i}"))
+                .spawn_scoped(s, work);
+            started += usize::from(spawned.is_ok());
+        }
+        if started == 0 {
+            work();
+        }
+    });
 }
 
 /// One worker: claims blocks until the records end.
-fn work(shared: &Shared<'_>) {
+fn work(shared: &Shared<'_, '_>) {
     let mut w = Worker {
         block: Block::default(),
         records: Vec::new(),
@@ -242,10 +200,10 @@ fn work(shared: &Shared<'_>) {
             _ => None,
         },
         deferred: Vec::new(),
-        displayed: 0,
     };
-    while let Some((index, read)) = shared.claim_and_read(&mut w.block) {
-        let Some(cursor) = shared.wait_cursor(index) else {
+    let chain = &shared.chain;
+    while let Some((index, read)) = chain.claim_and_read(&mut w.block) {
+        let Some(cursor) = chain.wait_cursor(index) else {
             return;
         };
         w.records.clear();
@@ -255,158 +213,72 @@ fn work(shared: &Shared<'_>) {
                 .hop(&w.block, cursor, shared.cfg.count, &mut w.records),
             Err(e) => HopEnd::Damage(e),
         };
-        let more = shared.hand_on(index, end, w.records.len() as u64);
-        let late = process(shared, &mut w, cursor);
-        shared.write_in_turn(index, &mut w, cursor, late);
+        let more = chain.hand_on(index, end, w.records.len() as u64);
+        let (displayed, late) = process(shared, &mut w, cursor);
+        shared.displayed.fetch_add(displayed, Ordering::Relaxed);
+        shared.deliver(index, &mut w, cursor, late);
         if !more {
             return;
         }
     }
 }
 
-impl Shared<'_> {
-    /// Claims the next block and reads it into `block`; `None` past the last block or
-    /// after an abort.
-    fn claim_and_read(&self, block: &mut Block) -> Option<(u64, Result<(), CaptureError>)> {
-        let index = self.claim.fetch_add(1, Ordering::Relaxed);
-        if index >= self.split.block_count() || self.abort.load(Ordering::Relaxed) {
-            return None;
-        }
-        Some((index, self.split.read_block(index, block)))
-    }
-
-    /// Waits until block `index` has its cursor; `None` when the records ended before it
-    /// or the run was aborted.
-    fn wait_cursor(&self, index: u64) -> Option<Cursor> {
-        let ready = || self.chain_at.load(Ordering::Acquire) >= index;
-        self.wait(ready, &self.chain, &self.chain_moved);
-        if self.abort.load(Ordering::Relaxed) {
-            return None;
-        }
-        let chain = lock(&self.chain);
-        if self.chain_at.load(Ordering::Acquire) == index {
-            chain.cursor
-        } else {
-            None
-        }
-    }
-
-    /// Publishes what the hop over block `index` found; false when the records ended.
-    fn hand_on(&self, index: u64, end: HopEnd, records: u64) -> bool {
-        let mut chain = lock(&self.chain);
-        chain.read += records;
-        chain.cursor = match end {
-            HopEnd::Next(next) => Some(next),
-            HopEnd::End => None,
-            HopEnd::Damage(e) => {
-                chain.damage = Some(e);
-                None
-            }
-        };
-        let more = chain.cursor.is_some();
-        // Past every block when the records ended, so later claims stop at once.
-        let next = if chain.cursor.is_some() {
-            index + 1
-        } else {
-            u64::MAX
-        };
-        self.chain_at.store(next, Ordering::Release);
-        drop(chain);
-        self.chain_moved.notify_all();
-        more
-    }
-
-    /// Hands block `index`'s output on in order. When it is not the block's turn yet and the
-    /// block needs nothing decoded in order, its text is parked for the writer of the block
-    /// before, and the worker moves on; otherwise the worker waits for its turn, writes
-    /// (decoding deferred fragments in order), and writes the parked blocks that follow.
-    fn write_in_turn(
+impl Shared<'_, '_> {
+    /// Hands block `index`'s text to the output: parked when it needs nothing decoded in
+    /// order, else written in its turn with its deferred fragments decoded in place.
+    fn deliver(
         &self,
         index: u64,
         w: &mut Worker,
         cursor: Cursor,
         late: Option<(usize, CaptureError)>,
     ) {
+        let chain = &self.chain;
         if w.deferred.is_empty() && late.is_none() {
-            let mut out = lock(&self.out);
-            if out.turn != index && out.parked.len() < MAX_PARKED {
-                let spare = out.spare.pop().unwrap_or_default();
-                let text = match &mut w.sink {
-                    Some(sink) => std::mem::replace(sink.get_mut(), spare),
-                    None => spare,
-                };
-                out.parked.insert(index, (text, w.displayed));
+            let mut none = Vec::new();
+            let text = w.sink.as_mut().map_or(&mut none, |s| s.get_mut());
+            if self.out.park_or_write(index, text, chain) {
                 return;
             }
         }
-        let ready = || self.turn_at.load(Ordering::Acquire) == index;
-        self.wait(ready, &self.out, &self.turn_moved);
-        if self.abort.load(Ordering::Relaxed) {
-            return;
-        }
-        let mut out = lock(&self.out);
-        let written = self.write_block(&mut out, w, cursor, late.as_ref().map(|l| l.0));
-        let written = written.and_then(|()| {
-            out.turn = index + 1;
-            out.write_parked()
+        self.out.write_in_turn(index, chain, |out| {
+            let written = self.write_block(out, w, cursor);
+            if let Some((at, damage)) = late {
+                // The file changed under us: the run ends after the records before `at`.
+                chain.end_early(cursor.records + at as u64, damage);
+            }
+            written
         });
-        if let Err(e) = written {
-            out.error = Some(e);
-            self.abort.store(true, Ordering::Relaxed);
-        }
-        if let Some((at, damage)) = late {
-            // The file changed under us: the run ends after the records before `at`.
-            let mut chain = lock(&self.chain);
-            chain.read = cursor.records + at as u64;
-            chain.damage = Some(damage);
-            self.abort.store(true, Ordering::Relaxed);
-        }
-        self.turn_at.store(out.turn, Ordering::Release);
-        drop(out);
-        self.turn_moved.notify_all();
-        self.chain_moved.notify_all();
     }
 
     /// Writes one block's output, with its deferred fragments decoded in place.
-    fn write_block(
-        &self,
-        out: &mut Output<'_>,
-        w: &mut Worker,
-        cursor: Cursor,
-        stop_at: Option<usize>,
-    ) -> io::Result<()> {
-        out.displayed += w.displayed;
-        let Some(sink) = &mut w.sink else {
-            for &(_, i) in &w.deferred {
-                if stop_at.is_some_and(|s| i >= s) {
-                    break;
-                }
-                self.defragment(out, &w.block, &w.records, &mut w.spill, cursor, i, None)?;
-            }
-            return Ok(());
+    fn write_block(&self, out: &mut dyn Write, w: &mut Worker, cursor: Cursor) -> io::Result<()> {
+        let mut defrag = lock(&self.defrag);
+        let mut text = match &mut w.sink {
+            Some(sink) => std::mem::take(sink.get_mut()),
+            None => Vec::new(),
         };
-        let text = std::mem::take(sink.get_mut());
         let mut from = 0;
         for &(at, i) in &w.deferred {
-            if stop_at.is_some_and(|s| i >= s) {
-                break;
-            }
-            out.out.write_all(text.get(from..at).unwrap_or_default())?;
+            out.write_all(text.get(from..at).unwrap_or_default())?;
             from = at;
+            let (block, records) = (&w.block, &w.records);
             self.defragment(
+                &mut defrag,
                 out,
-                &w.block,
-                &w.records,
+                block,
+                records,
                 &mut w.spill,
                 cursor,
                 i,
-                Some(sink),
+                w.sink.as_mut(),
             )?;
         }
-        out.out.write_all(text.get(from..).unwrap_or_default())?;
-        let mut text = text;
+        out.write_all(text.get(from..).unwrap_or_default())?;
         text.clear();
-        *sink.get_mut() = text;
+        if let Some(sink) = &mut w.sink {
+            *sink.get_mut() = text;
+        }
         Ok(())
     }
 
@@ -415,7 +287,8 @@ impl Shared<'_> {
     #[allow(clippy::too_many_arguments)]
     fn defragment(
         &self,
-        out: &mut Output<'_>,
+        defrag: &mut Defragmenter,
+        out: &mut dyn Write,
         block: &Block,
         records: &[Record],
         spill: &mut Vec<u8>,
@@ -431,10 +304,10 @@ impl Shared<'_> {
             return Ok(());
         };
         let number = frame_number(cursor, i);
-        let times = self.times(records, cursor, i);
+        let times = frame_times(self.first_ts, records, cursor, i);
         let mut d = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
         if let Some(frag) = fragment_of(&d)
-            && let Some(whole) = out.defrag.offer(&frag, record.ts.as_nanos())
+            && let Some(whole) = defrag.offer(&frag, record.ts.as_nanos())
         {
             let whole = Some(whole);
             dissect::dissect_into(&mut d, number, frame, times, cfg.depth, &NoTftp, whole);
@@ -442,61 +315,33 @@ impl Shared<'_> {
         if !cfg.filter.matches(&d) {
             return Ok(());
         }
-        out.displayed += 1;
+        self.displayed.fetch_add(1, Ordering::Relaxed);
         if let Some(sink) = sink {
             sink.packet(&d)?;
-            out.out.write_all(sink.get_mut())?;
+            out.write_all(sink.get_mut())?;
             sink.get_mut().clear();
         }
         Ok(())
     }
-
-    /// The times of record `i` of a block.
-    fn times(&self, records: &[Record], cursor: Cursor, i: usize) -> FrameTimes {
-        let Some(record) = records.get(i) else {
-            return FrameTimes::default();
-        };
-        let prev = match i.checked_sub(1) {
-            Some(p) => records.get(p).map(|r| r.ts),
-            None => cursor.prev_ts,
-        };
-        FrameTimes {
-            relative: self.first_ts.map_or(0, |f| record.ts.nanos_since(f)),
-            delta: prev.map_or(0, |p| record.ts.nanos_since(p)),
-            delta_displayed: 0,
-        }
-    }
-
-    /// Spins, then sleeps on `moved`, until `ready()` or the run is aborted.
-    fn wait<T>(&self, ready: impl Fn() -> bool, m: &Mutex<T>, moved: &Condvar) {
-        for _ in 0..SPINS_BEFORE_SLEEP {
-            if ready() || self.abort.load(Ordering::Relaxed) {
-                return;
-            }
-            std::hint::spin_loop();
-        }
-        let mut guard = lock(m);
-        while !ready() && !self.abort.load(Ordering::Relaxed) {
-            guard = moved
-                .wait(guard)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-    }
 }
 
 /// Dissects, filters and formats the records of the worker's block into its buffer;
-/// fragments are left for the ordered step. Returns where the block went bad when a record
-/// could not be read after all (the file shrank).
-fn process(shared: &Shared<'_>, w: &mut Worker, cursor: Cursor) -> Option<(usize, CaptureError)> {
+/// fragments are left for the ordered step. Returns the frames displayed, and where the
+/// block went bad when a record could not be read after all (the file shrank).
+fn process(
+    shared: &Shared<'_, '_>,
+    w: &mut Worker,
+    cursor: Cursor,
+) -> (u64, Option<(usize, CaptureError)>) {
     let cfg = shared.cfg;
     w.deferred.clear();
-    w.displayed = 0;
+    let mut displayed = 0;
     let reassembles = cfg.depth >= Depth::Transport;
     // One dissection reused for the block's frames: returning a fresh one per frame would
     // copy its 2 KiB layer table each time.
     let mut slot = Dissection::blank();
     for (i, record) in w.records.iter().enumerate() {
-        let times = shared.times(&w.records, cursor, i);
+        let times = frame_times(shared.first_ts, &w.records, cursor, i);
         let number = frame_number(cursor, i);
         let spilled;
         let d = match shared.split.frame_in(record, &w.block) {
@@ -509,7 +354,7 @@ fn process(shared: &Shared<'_>, w: &mut Worker, cursor: Cursor) -> Option<(usize
                     spilled = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
                     &spilled
                 }
-                Err(e) => return Some((i, e)),
+                Err(e) => return (displayed, Some((i, e))),
             },
         };
         if reassembles && fragment_of(d).is_some() {
@@ -518,17 +363,12 @@ fn process(shared: &Shared<'_>, w: &mut Worker, cursor: Cursor) -> Option<(usize
             continue;
         }
         if cfg.filter.matches(d) {
-            w.displayed += 1;
+            displayed += 1;
             if let Some(sink) = &mut w.sink {
                 // Writing into a Vec cannot fail.
                 let _ = sink.packet(d);
             }
         }
     }
-    None
-}
-
-/// The frame number of record `i` of the block that starts at `cursor`.
-fn frame_number(cursor: Cursor, i: usize) -> u32 {
-    (cursor.records + i as u64 + 1) as u32
+    (displayed, None)
 }

@@ -56,15 +56,19 @@ fn stdout(flush_each: bool) -> Out {
     }
 }
 
-/// Builds the sink the configuration asks for.
+/// Builds the sink the configuration asks for, writing to standard output.
 pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
-    let out = || stdout(cfg.line_buffered);
+    make_sink_to(cfg, stdout(cfg.line_buffered))
+}
+
+/// Builds the sink the configuration asks for, writing to `out`.
+pub fn make_sink_to<W: Write + 'static>(cfg: &Config, out: W) -> Box<dyn Sink> {
     match &cfg.output {
         OutputKind::Quiet => Box::new(Tee(Vec::new())),
         OutputKind::Text { summary, tree, hex } => {
             let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
             // One shared writer keeps the three parts of a packet together and in order.
-            let shared = std::rc::Rc::new(std::cell::RefCell::new(out()));
+            let shared = std::rc::Rc::new(std::cell::RefCell::new(out));
             if *summary {
                 sinks.push(Box::new(SummarySink::new(Shared(shared.clone()), cfg.opts)));
             }
@@ -77,18 +81,18 @@ pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
             Box::new(Tee(sinks))
         }
         OutputKind::Fields(fields, opts) => {
-            Box::new(FieldsSink::new(out(), fields.clone(), opts.clone()))
+            Box::new(FieldsSink::new(out, fields.clone(), opts.clone()))
         }
         OutputKind::Json(style) => {
-            Box::new(JsonSink::new(out(), *style).flush_each(cfg.line_buffered))
+            Box::new(JsonSink::new(out, *style).flush_each(cfg.line_buffered))
         }
     }
 }
 
 /// A writer shared by several sinks.
-struct Shared(std::rc::Rc<std::cell::RefCell<Out>>);
+struct Shared<W>(std::rc::Rc<std::cell::RefCell<W>>);
 
-impl Write for Shared {
+impl<W: Write> Write for Shared<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.borrow_mut().write(buf)
     }

@@ -189,6 +189,13 @@ impl<W: Write> Sink for FieldsSink<W> {
         self.out.write_all(self.line.as_bytes())
     }
 
+    fn resume(&mut self, printed_before: u64) {
+        // The header goes before the first line only.
+        if printed_before > 0 {
+            self.header_done = true;
+        }
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if self.opts.header && !self.header_done {
             let names: Vec<&str> = self.fields.iter().map(|(n, _)| n.as_str()).collect();

@@ -197,6 +197,16 @@ impl<W: Write> Sink for JsonSink<W> {
         Ok(())
     }
 
+    fn resume(&mut self, printed_before: u64) {
+        self.first = printed_before == 0;
+    }
+
+    fn end_block(&mut self) -> io::Result<()> {
+        self.out.write_all(self.buf.as_bytes())?;
+        self.buf.clear();
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.out.write_all(self.buf.as_bytes())?;
         self.buf.clear();

@@ -69,6 +69,17 @@ pub trait Sink {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()>;
     /// Called once at the end (closing brackets, flushing).
     fn finish(&mut self) -> io::Result<()>;
+    /// The parallel run formats each block with its own sink: `printed_before` frames were
+    /// printed by other sinks before the next one this sink gets (JSON needs to know whether
+    /// its next packet is the first of the array).
+    fn resume(&mut self, printed_before: u64) {
+        let _ = printed_before;
+    }
+    /// Writes out whatever the sink holds back for a larger write, without finishing (the end
+    /// of a block in the parallel run).
+    fn end_block(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Several sinks fed with the same frames (`-V -x`, `-P -x`).
@@ -80,6 +91,12 @@ impl Sink for Tee {
     }
     fn finish(&mut self) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.finish())
+    }
+    fn resume(&mut self, printed_before: u64) {
+        self.0.iter_mut().for_each(|s| s.resume(printed_before));
+    }
+    fn end_block(&mut self) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.end_block())
     }
 }
 

@@ -8,7 +8,7 @@
 //! counted in `dropped_frames` and reported under the table.
 
 use crate::dissect::{Dissection, IpAddr, View};
-use std::collections::HashMap;
+use crate::track::HashMap;
 
 /// Rows kept per table. A row is about 100 bytes: 1 M rows is 100 MiB, past what a table
 /// can usefully show.
@@ -61,7 +61,7 @@ impl ConvTable {
         ConvTable {
             kind,
             rows: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             dropped_frames: 0,
         }
     }

@@ -129,7 +129,10 @@ impl StatsConfig {
         } else {
             needs
         };
-        (needs, depth.max(Depth::All))
+        (
+            needs,
+            depth.max(if tftp { Depth::All } else { Depth::Transport }),
+        )
     }
 }
 

@@ -9,9 +9,9 @@
 //! counted and printed under the report, never silently lost.
 
 use crate::dissect::{Dissection, IpAddr, Proto};
+use crate::track::HashMap;
 use crate::track::tcp::analysis;
 use crate::track::tcp_state::{Endpoint, Event, State};
-use std::collections::HashMap;
 
 /// Live connections kept at once. A few hundred bytes each: 262 144 stay under 100 MiB.
 /// When full, the least recently seen connection is finished early (its row says so).

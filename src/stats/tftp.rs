@@ -11,7 +11,7 @@
 
 use crate::dissect::tftp::{DEFAULT_BLKSIZE, opcode};
 use crate::dissect::{Dissection, IpAddr, Proto, View};
-use std::collections::HashMap;
+use crate::track::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -105,7 +105,7 @@ impl TftpTransfers {
     pub fn new(export: bool) -> TftpTransfers {
         TftpTransfers {
             transfers: Vec::new(),
-            by_request: HashMap::new(),
+            by_request: HashMap::default(),
             export,
             buffered: 0,
             dropped: 0,

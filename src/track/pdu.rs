@@ -21,8 +21,8 @@
 use crate::dissect::http::{self, BodyKind, Chunks, Framing, HttpKind, StartLine};
 use crate::dissect::{Dissection, Layer, Proto, View};
 use crate::track::FlowKey;
+use crate::track::HashMap;
 use crate::track::tcp::analysis;
-use std::collections::HashMap;
 
 /// Most TCP directions with a message in progress. An entry is a few dozen bytes plus the kept
 /// start line and headers; 65 536 of them stay under 64 MiB. When full, entries idle for

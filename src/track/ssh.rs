@@ -10,8 +10,8 @@
 use crate::dissect::ssh::{Kex, Partial, State, negotiate};
 use crate::dissect::{Dissection, Proto, View};
 use crate::track::FlowKey;
+use crate::track::HashMap;
 use crate::track::pdu::PduFrameInfo;
-use std::collections::HashMap;
 
 /// Most SSH conversations followed. An entry is a few dozen bytes (plus two key exchange
 /// lists until both are seen); when full, conversations idle for [`IDLE_EVICTION_NS`] are

@@ -1,0 +1,284 @@
+//! What the parallel runs share: blocks claimed in file order, the cursor handed from block
+//! to block, gates that let blocks pass a serial step in order, and the ordered output.
+//!
+//! Every wait spins briefly, then sleeps; every wait also ends when the run is aborted (a
+//! write failed), so no worker is left blocked.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::capture::CaptureError;
+use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit};
+
+/// Spins on a gate before sleeping: a block takes tens of microseconds or more, about what
+/// a sleep and wake-up cost, so a short spin usually wins.
+const SPINS_BEFORE_SLEEP: u32 = 20_000;
+/// How often a sleeping waiter looks at the abort flag.
+const ABORT_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+/// Blocks whose text may wait for their turn while their worker goes on: enough to ride
+/// out one slow block, a few MiB at most.
+pub const MAX_PARKED: usize = 8;
+
+/// A lock that survives a panicked holder (the data stays consistent for our use).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A counter that only grows, and that threads wait on until it reaches their block.
+#[derive(Default)]
+pub struct Gate {
+    at: AtomicU64,
+    lock: Mutex<()>,
+    moved: Condvar,
+}
+
+impl Gate {
+    /// The gate's position.
+    pub fn current(&self) -> u64 {
+        self.at.load(Ordering::Acquire)
+    }
+
+    /// Waits until the gate reaches `index`, or `abort` is set.
+    pub fn wait_until(&self, index: u64, abort: &AtomicBool) {
+        let ready = || self.current() >= index || abort.load(Ordering::Relaxed);
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            if ready() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        let mut guard = lock(&self.lock);
+        while !ready() {
+            // A timeout too, so an abort raised elsewhere is seen without a wake-up.
+            guard = self
+                .moved
+                .wait_timeout(guard, ABORT_POLL)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Moves the gate to `index` and wakes the waiters.
+    pub fn open_to(&self, index: u64) {
+        // Stored under the lock, so a waiter between its check and its sleep cannot miss it.
+        let guard = lock(&self.lock);
+        self.at.store(index, Ordering::Release);
+        drop(guard);
+        self.moved.notify_all();
+    }
+
+    /// Wakes the waiters (after an abort).
+    pub fn wake(&self) {
+        drop(lock(&self.lock));
+        self.moved.notify_all();
+    }
+}
+
+/// The serial part of reading: the cursor handed from block to block.
+pub struct Chain<'a> {
+    split: &'a PcapSplit,
+    claim: AtomicU64,
+    gate: Gate,
+    state: Mutex<ChainState>,
+    /// Set when the run must stop (a write failed, or the file went bad mid-block).
+    pub abort: AtomicBool,
+}
+
+/// Where the records stand.
+struct ChainState {
+    /// `None` once the records have ended (cleanly, at the limit, or at damage).
+    cursor: Option<Cursor>,
+    /// Records read.
+    read: u64,
+    /// Where the capture went bad.
+    damage: Option<CaptureError>,
+}
+
+impl<'a> Chain<'a> {
+    /// The chain of `split`, starting at its first record.
+    pub fn new(split: &'a PcapSplit) -> Chain<'a> {
+        Chain {
+            split,
+            claim: AtomicU64::new(0),
+            gate: Gate::default(),
+            state: Mutex::new(ChainState {
+                cursor: Some(split.first_cursor()),
+                read: 0,
+                damage: None,
+            }),
+            abort: AtomicBool::new(false),
+        }
+    }
+
+    /// Claims the next block and reads it into `block`; `None` past the last block or
+    /// after an abort.
+    pub fn claim_and_read(&self, block: &mut Block) -> Option<(u64, Result<(), CaptureError>)> {
+        let index = self.claim.fetch_add(1, Ordering::Relaxed);
+        if index >= self.split.block_count() || self.aborted() {
+            return None;
+        }
+        Some((index, self.split.read_block(index, block)))
+    }
+
+    /// True once the run must stop.
+    pub fn aborted(&self) -> bool {
+        self.abort.load(Ordering::Relaxed)
+    }
+
+    /// Waits until block `index` has its cursor; `None` when the records ended before it
+    /// or the run was aborted.
+    pub fn wait_cursor(&self, index: u64) -> Option<Cursor> {
+        self.gate.wait_until(index, &self.abort);
+        if self.aborted() {
+            return None;
+        }
+        let state = lock(&self.state);
+        if self.gate.current() == index {
+            state.cursor
+        } else {
+            None
+        }
+    }
+
+    /// Publishes what the hop over block `index` found (`records` records); false when
+    /// the records ended there.
+    pub fn hand_on(&self, index: u64, end: HopEnd, records: u64) -> bool {
+        let mut state = lock(&self.state);
+        state.read += records;
+        state.cursor = match end {
+            HopEnd::Next(next) => Some(next),
+            HopEnd::End => None,
+            HopEnd::Damage(e) => {
+                state.damage = Some(e);
+                None
+            }
+        };
+        let more = state.cursor.is_some();
+        drop(state);
+        // Past every block when the records ended, so later claims stop at once.
+        self.gate.open_to(if more { index + 1 } else { u64::MAX });
+        more
+    }
+
+    /// Ends the run early: the records read are those before `records`, and `damage`
+    /// says why (a record that could not be read after all).
+    pub fn end_early(&self, records: u64, damage: CaptureError) {
+        let mut state = lock(&self.state);
+        state.read = records;
+        state.damage = Some(damage);
+        drop(state);
+        self.abort();
+    }
+
+    /// Stops every worker at its next wait.
+    pub fn abort(&self) {
+        self.abort.store(true, Ordering::Relaxed);
+        self.gate.wake();
+    }
+
+    /// Records read, and the damage met, once the workers are done.
+    pub fn finish(&self) -> (u64, Option<CaptureError>) {
+        let mut state = lock(&self.state);
+        (state.read, state.damage.take())
+    }
+}
+
+/// The output, written block after block in file order.
+pub struct OrderedOut<'w> {
+    gate: Gate,
+    state: Mutex<OutState<'w>>,
+}
+
+struct OutState<'w> {
+    out: &'w mut (dyn Write + Send),
+    /// Texts of blocks finished before their turn.
+    parked: BTreeMap<u64, Vec<u8>>,
+    /// Emptied text buffers, for reuse.
+    spare: Vec<Vec<u8>>,
+    error: Option<io::Error>,
+}
+
+impl<'w> OrderedOut<'w> {
+    /// Output to `out`, starting with block 0.
+    pub fn new(out: &'w mut (dyn Write + Send)) -> OrderedOut<'w> {
+        OrderedOut {
+            gate: Gate::default(),
+            state: Mutex::new(OutState {
+                out,
+                parked: BTreeMap::new(),
+                spare: Vec::new(),
+                error: None,
+            }),
+        }
+    }
+
+    /// Hands block `index`'s `text` on: written now if it is the block's turn, else parked
+    /// for the writer of the block before (`text` is swapped for an empty buffer). False
+    /// when there is no room to park it: the caller must [`OrderedOut::write_in_turn`].
+    pub fn park_or_write(&self, index: u64, text: &mut Vec<u8>, chain: &Chain<'_>) -> bool {
+        let mut state = lock(&self.state);
+        if self.gate.current() == index {
+            drop(state);
+            self.write_in_turn(index, chain, |out| out.write_all(text));
+            text.clear();
+            return true;
+        }
+        if state.parked.len() >= MAX_PARKED {
+            return false;
+        }
+        let spare = state.spare.pop().unwrap_or_default();
+        state.parked.insert(index, std::mem::replace(text, spare));
+        true
+    }
+
+    /// Waits for block `index`'s turn, writes with `write`, then writes the parked blocks
+    /// whose turn has come. A write error aborts the run.
+    pub fn write_in_turn(
+        &self,
+        index: u64,
+        chain: &Chain<'_>,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) {
+        self.gate.wait_until(index, &chain.abort);
+        if chain.aborted() {
+            return;
+        }
+        let mut state = lock(&self.state);
+        let state = &mut *state;
+        let mut next = index + 1;
+        let mut written = write(&mut *state.out);
+        // Not past an early end: the blocks parked after it hold frames beyond the damage.
+        while written.is_ok() && !chain.aborted() {
+            let Some(mut text) = state.parked.remove(&next) else {
+                break;
+            };
+            written = state.out.write_all(&text);
+            text.clear();
+            state.spare.push(text);
+            next += 1;
+        }
+        if let Err(e) = written {
+            state.error = Some(e);
+            chain.abort();
+            self.gate.wake();
+            return;
+        }
+        self.gate.open_to(next);
+    }
+
+    /// Flushes the output; the first write error of the run, if any.
+    pub fn finish(self) -> io::Result<()> {
+        let mut state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = state.error.take() {
+            return Err(e);
+        }
+        state.out.flush()
+    }
+
+    /// Wakes workers waiting for their turn (after an abort).
+    pub fn wake(&self) {
+        self.gate.wake();
+    }
+}
