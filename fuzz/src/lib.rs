@@ -437,6 +437,7 @@ pub fn tracking_config(filter: &str) -> Config {
         depth: Depth::All,
         line_buffered: false,
         threads: 1,
+        block_size: None,
         capture: Default::default(),
         stats: Default::default(),
     }

@@ -84,6 +84,11 @@ pub struct Args {
     #[arg(long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
 
+    /// Bytes per block of the parallel runs (for tests: tiny blocks cross every record
+    /// boundary).
+    #[arg(long = "block-size", value_name = "BYTES", hide = true)]
+    pub block_size: Option<usize>,
+
     // Live capture and capture writing: see `super::capture` (build with `--features live`
     // for -i and -D).
     /// Capture live from interface IFACE (a name, or a number from -D).

@@ -72,6 +72,8 @@ pub struct Config {
     pub line_buffered: bool,
     /// Worker threads for the block-parallel run (1 = sequential).
     pub threads: usize,
+    /// Block size of the parallel runs, when not their default.
+    pub block_size: Option<usize>,
     /// Live capture and `-w` settings.
     pub capture: CaptureConfig,
     /// Reports after the packets (`-z`) and exports.
@@ -117,6 +119,7 @@ impl TryFrom<Args> for Config {
             threads: a
                 .threads
                 .map_or_else(super::parallel::default_workers, usize::from),
+            block_size: a.block_size,
             capture,
             stats,
         })

@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod capture;
 pub mod config;
 pub mod parallel;
+pub mod pipeline;
 pub mod run;
 
 use crate::capture::{CaptureError, FileReader};
@@ -78,19 +79,8 @@ pub fn run(args: Args) -> u8 {
             "no input: give a capture file with -r FILE (or -r - for standard input)",
         );
     };
-    if cfg.threads > 1 && parallel::eligible(&cfg) {
-        match crate::capture::split::PcapSplit::open(&path, parallel::BLOCK_LEN) {
-            Ok(Some(split)) => {
-                let mut out = io::BufWriter::with_capacity(run::STDOUT_BUFFER, io::stdout());
-                let result = parallel::run(&cfg, &split, cfg.threads, &mut out);
-                return finish_run(result);
-            }
-            Ok(None) => {}
-            Err(CaptureError::Io { name, source }) => {
-                return fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"));
-            }
-            Err(e) => return fail(EXIT_BAD_CAPTURE, e),
-        }
+    if let Some(code) = run_parallel(&cfg, &path) {
+        return code;
     }
     let mut reader = match FileReader::open(&path) {
         Ok(r) => r,
@@ -101,6 +91,43 @@ pub fn run(args: Args) -> u8 {
     };
     let mut sink = run::make_sink(&cfg);
     finish_run(run::run_capture(&cfg, &mut reader, sink.as_mut()))
+}
+
+/// Runs `cfg` on several threads when the file and the options allow it (a regular pcap
+/// file; see [`parallel::eligible`] and [`pipeline::eligible`]); `None` when the sequential
+/// loop must run instead.
+fn run_parallel(cfg: &Config, path: &str) -> Option<u8> {
+    use crate::capture::split::PcapSplit;
+    if cfg.threads < 2 {
+        return None;
+    }
+    let stateless = parallel::eligible(cfg);
+    if !stateless && !pipeline::eligible(cfg) {
+        return None;
+    }
+    let default_block = if stateless {
+        parallel::BLOCK_LEN
+    } else {
+        pipeline::BLOCK_LEN
+    };
+    let split = match PcapSplit::open(path, cfg.block_size.unwrap_or(default_block)) {
+        Ok(Some(split)) => split,
+        Ok(None) => return None,
+        Err(CaptureError::Io { name, source }) => {
+            return Some(fail(
+                EXIT_USAGE,
+                format_args!("cannot read \"{name}\": {source}"),
+            ));
+        }
+        Err(e) => return Some(fail(EXIT_BAD_CAPTURE, e)),
+    };
+    let mut out = io::BufWriter::with_capacity(run::STDOUT_BUFFER, io::stdout());
+    let result = if stateless {
+        parallel::run(cfg, &split, cfg.threads, &mut out)
+    } else {
+        pipeline::run(cfg, &split, cfg.threads, &mut out)
+    };
+    Some(finish_run(result))
 }
 
 /// The exit status of a finished file run, after its warnings and damage are printed.

@@ -10,6 +10,7 @@ mod hostile;
 mod live;
 mod parallel;
 mod pcapw;
+mod pipeline;
 mod regression;
 mod stats;
 mod support;

@@ -1,0 +1,396 @@
+//! The tracked parallel run: one classic pcap file, several threads, trackers and all.
+//!
+//! Contract:
+//! - Used for a regular pcap file whenever the stateless run ([`super::parallel`]) cannot
+//!   be: the summary, `-V`, `-x`, JSON, fields that need the TCP analysis or TFTP tracking,
+//!   `-z` reports, exports ([`eligible`]; not `-w`, `-l` or live capture). The bytes on
+//!   standard output, the reports, warnings, damage and exit status are the sequential
+//!   loop's (`tests/it/pipeline.rs` compares them capture by capture, block size by block
+//!   size).
+//! - Each block goes through four steps. (1) In parallel: read, walk the record headers
+//!   (handing the next block its cursor), dissect every frame. (2) In block order, one block
+//!   at a time: IP reassembly, the trackers, the display filter, the reports,
+//!   `frame.time_delta_displayed` — everything that depends on earlier frames, in exactly
+//!   the sequential order. (3) In parallel: format the displayed frames into the worker's
+//!   text. (4) In block order: write (a finished block's text is parked when its turn has
+//!   not come, and its worker goes on).
+//! - The one input of dissection that depends on earlier frames is the TFTP tracker's
+//!   answer for UDP on ephemeral ports. Step 1 answers "no" and records the questions; step
+//!   2 asks the tracker the same questions and dissects the frame again when it says "yes".
+//! - Memory: per worker, one block, its dissections (about 2 KiB per frame) and its text;
+//!   the trackers' tables are bounded as in the sequential run.
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::rc::Rc;
+use std::sync::Mutex;
+
+use bumpalo::Bump;
+
+use super::blocks::{Chain, Gate, OrderedOut, lock};
+use super::config::Config;
+use super::parallel::{frame_number, frame_times, spawn_workers};
+use super::run::{RunStats, make_sink_to};
+use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
+use crate::capture::{CaptureError, Timestamp};
+use crate::dissect::{self, Depth, Dissection, IpAddr, TftpLookup};
+use crate::output::Sink;
+use crate::stats::Reports;
+use crate::track::Trackers;
+use crate::track::defrag::{Defragmenter, fragment_of};
+
+/// Bytes per block: about 330 average frames, whose dissections (2 KiB each) stay in the
+/// L2/L3 caches between the steps.
+pub const BLOCK_LEN: usize = 256 * 1024;
+
+/// True when `cfg` can run in the tracked pipeline (see the module contract).
+pub fn eligible(cfg: &Config) -> bool {
+    !cfg.capture.is_active()
+        && !cfg.line_buffered
+        && cfg.read_file.as_deref().is_some_and(|p| p != "-")
+}
+
+/// One question the UDP dissector asked the TFTP lookup.
+type Query = (IpAddr, u16, IpAddr, u16);
+
+/// The TFTP lookup of the parallel dissection: answers "no" and remembers the questions.
+#[derive(Default)]
+struct Recorder {
+    asked: RefCell<Vec<Query>>,
+}
+
+impl TftpLookup for Recorder {
+    fn is_tftp(&self, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) -> bool {
+        self.asked.borrow_mut().push((src, sport, dst, dport));
+        false
+    }
+}
+
+/// The state that follows the frames in order.
+struct Serial {
+    trackers: Trackers,
+    defrag: Defragmenter,
+    reports: Option<Reports>,
+    prev_displayed: Option<Timestamp>,
+    displayed: u64,
+}
+
+/// What every worker shares.
+struct Shared<'a, 'w> {
+    cfg: &'a Config,
+    split: &'a PcapSplit,
+    first_ts: Option<Timestamp>,
+    chain: Chain<'a>,
+    /// The block whose turn it is in step 2.
+    track_gate: Gate,
+    serial: Mutex<Serial>,
+    out: OrderedOut<'w>,
+}
+
+/// A writer into a worker's block text, shared with the worker's sink.
+struct BlockText(Rc<RefCell<Vec<u8>>>);
+
+impl Write for BlockText {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a block's dissections borrow: its bytes and records (read-only in steps 1 to 3).
+struct Input {
+    block: Block,
+    records: Vec<Record>,
+    /// Records that reach past the block, and reassembled datagrams.
+    arena: Bump,
+    recorder: Recorder,
+}
+
+/// What a worker writes while the dissections exist (allocated once, then reused).
+struct Scratch {
+    /// The dissections' storage, kept empty between blocks.
+    storage: Vec<Dissection<'static>>,
+    /// Where each frame's questions end in the recorder.
+    query_ends: Vec<usize>,
+    /// Which frames passed the display filter.
+    passed: Vec<bool>,
+    text: Rc<RefCell<Vec<u8>>>,
+    sink: Box<dyn Sink>,
+    /// Set when the block went bad mid-way: the records read, and why.
+    early_end: Option<(u64, CaptureError)>,
+}
+
+/// Reads `split` with `workers` threads and writes what `cfg` asks for to `out`.
+///
+/// # Errors
+/// Only output errors; damage to the capture is in [`RunStats::damage`].
+pub fn run(
+    cfg: &Config,
+    split: &PcapSplit,
+    workers: usize,
+    out: &mut (dyn Write + Send),
+) -> io::Result<RunStats> {
+    let first_ts = match split.first_timestamp() {
+        Ok(ts) => ts,
+        Err(e) => {
+            return finish(cfg, out, empty_serial(cfg), 0, Some(e));
+        }
+    };
+    let shared = Shared {
+        cfg,
+        split,
+        first_ts,
+        chain: Chain::new(split),
+        track_gate: Gate::default(),
+        serial: Mutex::new(empty_serial(cfg)),
+        out: OrderedOut::new(out),
+    };
+    spawn_workers(workers, || work(&shared));
+    let (read, damage) = shared.chain.finish();
+    let serial = shared
+        .serial
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    shared.out.finish()?;
+    finish(cfg, out, serial, read, damage)
+}
+
+fn empty_serial(cfg: &Config) -> Serial {
+    Serial {
+        trackers: Trackers::new(cfg.needs),
+        defrag: Defragmenter::default(),
+        reports: (!cfg.stats.is_empty()).then(|| Reports::new(&cfg.stats)),
+        prev_displayed: None,
+        displayed: 0,
+    }
+}
+
+/// The end of the run, as the sequential loop ends it: the sink's closing text, then the
+/// reports.
+fn finish(
+    cfg: &Config,
+    out: &mut (dyn Write + Send),
+    serial: Serial,
+    read: u64,
+    damage: Option<CaptureError>,
+) -> io::Result<RunStats> {
+    let closing = Rc::new(RefCell::new(Vec::new()));
+    let mut sink = make_sink_to(cfg, BlockText(closing.clone()));
+    sink.resume(serial.displayed);
+    sink.finish()?;
+    out.write_all(&closing.borrow())?;
+    out.flush()?;
+    let mut warnings = serial.trackers.limit_warnings();
+    warnings.extend(serial.defrag.limit_warnings());
+    if let Some(r) = serial.reports {
+        r.finish(out, &mut io::stderr().lock())?;
+        out.flush()?;
+    }
+    Ok(RunStats {
+        read,
+        displayed: serial.displayed,
+        damage,
+        warnings,
+    })
+}
+
+/// One worker: claims blocks until the records end.
+fn work(shared: &Shared<'_, '_>) {
+    let text = Rc::new(RefCell::new(Vec::new()));
+    let mut input = Input {
+        block: Block::default(),
+        records: Vec::new(),
+        arena: Bump::new(),
+        recorder: Recorder::default(),
+    };
+    let mut scratch = Scratch {
+        storage: Vec::new(),
+        query_ends: Vec::new(),
+        passed: Vec::new(),
+        sink: make_sink_to(shared.cfg, BlockText(text.clone())),
+        text,
+        early_end: None,
+    };
+    let chain = &shared.chain;
+    while let Some((index, read)) = chain.claim_and_read(&mut input.block) {
+        let Some(cursor) = chain.wait_cursor(index) else {
+            return;
+        };
+        input.records.clear();
+        let end = match read {
+            Ok(()) => shared
+                .split
+                .hop(&input.block, cursor, shared.cfg.count, &mut input.records),
+            Err(e) => HopEnd::Damage(e),
+        };
+        let more = chain.hand_on(index, end, input.records.len() as u64);
+        input.arena.reset();
+        input.recorder.asked.borrow_mut().clear();
+        if !shared.run_block(index, &input, &mut scratch, cursor) || !more {
+            return;
+        }
+    }
+}
+
+/// Reuses an emptied vector's allocation for dissections of another lifetime.
+fn recycle<'a, 'b>(mut v: Vec<Dissection<'a>>) -> Vec<Dissection<'b>> {
+    v.clear();
+    // Collecting an empty `IntoIter` of a same-sized type reuses its buffer in place.
+    v.into_iter().map(|_| Dissection::blank()).collect()
+}
+
+impl Shared<'_, '_> {
+    /// Steps 1 to 4 for one block; false when the run ends with it.
+    fn run_block(&self, index: u64, input: &Input, s: &mut Scratch, cursor: Cursor) -> bool {
+        let mut ds = recycle(std::mem::take(&mut s.storage));
+        let late = self.dissect_block(input, s, &mut ds, cursor);
+        let printed_before = self.track_block(index, input, s, &mut ds, cursor, late);
+        if let Some(printed_before) = printed_before {
+            self.format_block(s, &ds, printed_before);
+        }
+        s.storage = recycle(ds);
+        if printed_before.is_none() {
+            return false;
+        }
+        self.deliver(index, s);
+        !self.chain.aborted()
+    }
+
+    /// Step 1: dissects every record of the block into `ds`. Returns where the block went
+    /// bad when a record could not be read after all (the file shrank).
+    fn dissect_block<'b>(
+        &self,
+        input: &'b Input,
+        s: &mut Scratch,
+        ds: &mut Vec<Dissection<'b>>,
+        cursor: Cursor,
+    ) -> Option<(usize, CaptureError)> {
+        let (cfg, split) = (self.cfg, self.split);
+        s.query_ends.clear();
+        for (i, record) in input.records.iter().enumerate() {
+            let frame = match split.frame_in(record, &input.block) {
+                Some(frame) => frame,
+                None => {
+                    let buf = input
+                        .arena
+                        .alloc_slice_fill_copy(record.caplen as usize, 0u8);
+                    if let Err(e) = split.read_record(record, buf) {
+                        return Some((i, e));
+                    }
+                    split.frame_of(record, buf)
+                }
+            };
+            let times = frame_times(self.first_ts, &input.records, cursor, i);
+            ds.push(Dissection::blank());
+            if let Some(d) = ds.last_mut() {
+                let number = frame_number(cursor, i);
+                dissect::dissect_into(d, number, frame, times, cfg.depth, &input.recorder, None);
+            }
+            s.query_ends.push(input.recorder.asked.borrow().len());
+        }
+        None
+    }
+
+    /// Step 2, in block order: reassembly, trackers, filter, reports. Returns how many
+    /// frames were printed before this block, or `None` when the run ends here (aborted,
+    /// or the block went bad).
+    fn track_block<'b>(
+        &self,
+        index: u64,
+        input: &'b Input,
+        s: &mut Scratch,
+        ds: &mut [Dissection<'b>],
+        cursor: Cursor,
+        late: Option<(usize, CaptureError)>,
+    ) -> Option<u64> {
+        let chain = &self.chain;
+        self.track_gate.wait_until(index, &chain.abort);
+        if chain.aborted() {
+            return None;
+        }
+        let cfg = self.cfg;
+        let mut guard = lock(&self.serial);
+        let serial = &mut *guard;
+        let printed_before = serial.displayed;
+        s.passed.clear();
+        let asked = input.recorder.asked.borrow();
+        let mut from = 0;
+        for (i, d) in ds.iter_mut().enumerate() {
+            let now = d.frame.ts;
+            let to = s.query_ends.get(i).copied().unwrap_or(from);
+            let questions = asked.get(from..to).unwrap_or_default();
+            from = to;
+            let lookup = serial.trackers.tftp_lookup();
+            if questions
+                .iter()
+                .any(|&(a, p, b, q)| lookup.is_tftp(a, p, b, q))
+            {
+                // The tracker claims this datagram: dissect it as the sequential run would.
+                let (number, frame, times) = (d.number, d.frame, d.times);
+                dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, None);
+            }
+            if cfg.depth >= Depth::Transport
+                && let Some(frag) = fragment_of(d)
+                && let Some(whole) = serial.defrag.offer(&frag, now.as_nanos())
+            {
+                let whole: &'b [u8] = input.arena.alloc_slice_copy(whole);
+                let (number, frame, times) = (d.number, d.frame, d.times);
+                let lookup = serial.trackers.tftp_lookup();
+                dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, Some(whole));
+            }
+            serial.trackers.observe(d);
+            d.times.delta_displayed = serial.prev_displayed.map_or(0, |p| now.nanos_since(p));
+            let passed = cfg.filter.matches(d);
+            if let Some(r) = &mut serial.reports {
+                r.observe(d, passed);
+            }
+            if passed {
+                serial.displayed += 1;
+                serial.prev_displayed = Some(now);
+            }
+            s.passed.push(passed);
+        }
+        drop(asked);
+        drop(guard);
+        match late {
+            // The file changed under us: the run ends after the records before `at`, once
+            // this block is written; the blocks after it never reach this step.
+            Some((at, damage)) => s.early_end = Some((cursor.records + at as u64, damage)),
+            None => self.track_gate.open_to(index + 1),
+        }
+        Some(printed_before)
+    }
+
+    /// Step 3: formats the frames that passed into the worker's text.
+    fn format_block(&self, s: &mut Scratch, ds: &[Dissection<'_>], printed_before: u64) {
+        s.sink.resume(printed_before);
+        for (d, passed) in ds.iter().zip(&s.passed) {
+            if *passed {
+                // Writing into the block's text cannot fail.
+                let _ = s.sink.packet(d);
+            }
+        }
+        let _ = s.sink.end_block();
+    }
+
+    /// Step 4: hands the block's text to the output.
+    fn deliver(&self, index: u64, s: &mut Scratch) {
+        let chain = &self.chain;
+        let mut text = s.text.borrow_mut();
+        let early_end = s.early_end.take();
+        if early_end.is_none() && self.out.park_or_write(index, &mut text, chain) {
+            return;
+        }
+        self.out.write_in_turn(index, chain, |out| {
+            let written = out.write_all(&text);
+            if let Some((records, damage)) = early_end {
+                chain.end_early(records, damage);
+            }
+            written
+        });
+        text.clear();
+    }
+}
