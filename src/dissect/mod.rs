@@ -550,12 +550,36 @@ impl<'a> Dissection<'a> {
 }
 
 /// An IP address of either family, without allocation (kept as bytes so it hashes cheaply).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Ordered IPv4 first, then by value (as the bytes compare, without a `memcmp` call: flow
+/// keys compare addresses on every frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IpAddr {
     /// IPv4.
     V4([u8; 4]),
     /// IPv6.
     V6([u8; 16]),
+}
+
+impl IpAddr {
+    /// Family, then the address as a number.
+    fn order_key(&self) -> (u8, u128) {
+        match self {
+            IpAddr::V4(a) => (4, u32::from_be_bytes(*a) as u128),
+            IpAddr::V6(a) => (6, u128::from_be_bytes(*a)),
+        }
+    }
+}
+
+impl Ord for IpAddr {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order_key().cmp(&other.order_key())
+    }
+}
+
+impl PartialOrd for IpAddr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl std::fmt::Display for IpAddr {
@@ -821,4 +845,28 @@ pub(crate) fn array<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
         out.copy_from_slice(s);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IpAddr;
+
+    #[test]
+    fn ip_addresses_order_as_their_bytes_ipv4_first() {
+        let mut addrs = vec![
+            IpAddr::V6([0; 16]),
+            IpAddr::V4([10, 0, 0, 2]),
+            IpAddr::V4([9, 255, 255, 255]),
+            IpAddr::V6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            IpAddr::V4([10, 0, 0, 1]),
+        ];
+        let mut by_bytes = addrs.clone();
+        by_bytes.sort_by_key(|a| match a {
+            IpAddr::V4(b) => (0, b.to_vec()),
+            IpAddr::V6(b) => (1, b.to_vec()),
+        });
+        addrs.sort();
+        assert_eq!(addrs, by_bytes);
+        assert_eq!(addrs[0], IpAddr::V4([9, 255, 255, 255]));
+    }
 }

@@ -22,7 +22,14 @@ pub struct Columns {
     pub dst: String,
     /// Info column.
     pub info: String,
+    /// Link-layer addresses waiting to be written into `src`/`dst`: most frames carry IP,
+    /// whose addresses replace them, so they are resolved and written only at the end.
+    macs: Option<MacPair>,
 }
+
+/// Source and destination link-layer addresses (either may be missing: SLL has no
+/// destination).
+type MacPair = (Option<[u8; 6]>, Option<[u8; 6]>);
 
 /// How addresses are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +46,14 @@ impl Columns {
         self.dst.clear();
         self.info.clear();
         let mut addresses_fixed = false;
+        self.macs = None;
         for layer in d.layers.iter() {
             if !self.apply(layer, d, resolve, &mut addresses_fixed) {
                 break;
             }
+        }
+        if let Some((src, dst)) = self.macs.take() {
+            self.write_macs(src, dst, resolve);
         }
         if let Some(what) = d.expert.limit_hit {
             if !self.info.is_empty() && !self.info.ends_with(' ') {
@@ -97,6 +108,7 @@ impl Columns {
             View::Ipv4(ip) if !*fixed => {
                 *fixed = true;
                 self.protocol = "IPv4";
+                self.macs = None;
                 self.src.clear();
                 self.dst.clear();
                 write_ipv4(&mut self.src, &ip.src());
@@ -109,6 +121,7 @@ impl Columns {
             View::Ipv6(ip) if !*fixed => {
                 *fixed = true;
                 self.protocol = "IPv6";
+                self.macs = None;
                 self.src.clear();
                 self.dst.clear();
                 write_ipv6(&mut self.src, &ip.src());
@@ -237,7 +250,13 @@ impl Columns {
         true
     }
 
-    fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, resolve: Resolve) {
+    fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, _: Resolve) {
+        self.src.clear();
+        self.dst.clear();
+        self.macs = Some((src, dst));
+    }
+
+    fn write_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, resolve: Resolve) {
         self.src.clear();
         self.dst.clear();
         let write = |out: &mut String, mac: [u8; 6]| {
