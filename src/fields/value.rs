@@ -202,19 +202,32 @@ impl Value<'_> {
 /// Payloads make this the hottest function of JSON output, so it fills a stack buffer 64
 /// bytes at a time instead of pushing characters one by one.
 pub fn write_hex_colon(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     const CHUNK: usize = 64;
     out.reserve(bytes.len() * 3);
     let mut buf = [b':'; CHUNK * 3];
     for (n, chunk) in bytes.chunks(CHUNK).enumerate() {
-        for (i, b) in chunk.iter().enumerate() {
-            buf[i * 3 + 1] = HEX[(b >> 4) as usize];
-            buf[i * 3 + 2] = HEX[(b & 15) as usize];
+        for (dst, b) in buf.chunks_exact_mut(3).zip(chunk) {
+            dst.copy_from_slice(&COLON_HEX[usize::from(*b)]);
         }
         // Each byte is ":hh"; the very first colon of the output is dropped.
         let text = &buf[usize::from(n == 0)..chunk.len() * 3];
         out.push_str(std::str::from_utf8(text).unwrap_or(""));
     }
+}
+
+/// `:hh` for every byte value (payload dumps are the bulk of the JSON output).
+static COLON_HEX: [[u8; 3]; 256] = colon_hex_table();
+
+const fn colon_hex_table() -> [[u8; 3]; 256] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[b':'; 3]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i][1] = HEX[i >> 4];
+        table[i][2] = HEX[i & 15];
+        i += 1;
+    }
+    table
 }
 
 /// Appends one byte as two lowercase hex digits.
@@ -266,10 +279,18 @@ pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
         out.push('-');
     }
     let n = nanos.unsigned_abs();
-    let secs = n / 1_000_000_000;
-    let frac = (n % 1_000_000_000) as u32;
     let mut buf = itoa::Buffer::new();
-    out.push_str(buf.format(secs));
+    // 128-bit division is a library call; every real time fits 64 bits.
+    let frac = match u64::try_from(n) {
+        Ok(n) => {
+            out.push_str(buf.format(n / 1_000_000_000));
+            (n % 1_000_000_000) as u32
+        }
+        Err(_) => {
+            out.push_str(buf.format(n / 1_000_000_000));
+            (n % 1_000_000_000) as u32
+        }
+    };
     if digits > 0 {
         out.push('.');
         let scaled = frac / 10u32.pow(9 - digits.min(9) as u32);

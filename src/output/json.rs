@@ -59,6 +59,13 @@ impl<W: Write> JsonSink<W> {
 /// Appends `s` (bytes from the wire) as a JSON string literal.
 pub fn write_json_str(out: &mut String, s: &[u8]) {
     out.push('"');
+    // Plain printable ASCII (nearly every string) goes in one copy.
+    let plain = s
+        .iter()
+        .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+        .unwrap_or(s.len());
+    let (head, s) = s.split_at(plain);
+    out.push_str(std::str::from_utf8(head).unwrap_or_default());
     for chunk in s.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
@@ -111,9 +118,21 @@ pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
     }
 }
 
+/// `"name":` for every registered field, by id: one copy per field instead of four.
+fn json_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        registry()
+            .all()
+            .map(|(_, def)| format!("\"{}\":", def.name))
+            .collect()
+    })
+}
+
 /// Appends the JSON object of one frame (no trailing newline).
 pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
     let reg = registry();
+    let keys = json_keys();
     out.push_str("{\"layers\":{");
     // One entry per protocol met: never more than the frame's layers.
     let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
@@ -139,39 +158,39 @@ pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
         }
         out.push_str("\":{");
         let mut first_field = true;
-        for (_, def) in reg.of_proto(layer.proto) {
+        for (id, def) in reg.of_proto(layer.proto) {
             if def.needs.columns {
                 continue;
             }
-            // Values go straight into `out`; a second value turns the first into an array
-            // (one small insert), and a field with no value is cut off again.
-            let key_start = out.len();
-            if !first_field {
-                out.push(',');
-            }
-            out.push('"');
-            out.push_str(def.name);
-            out.push_str("\":");
-            let value_start = out.len();
+            // Values go straight into `out`, the key before the first (most fields of a
+            // layer have none); a second value turns the first into an array (one small
+            // insert).
+            let key = keys.get(usize::from(id.0)).map_or("", String::as_str);
+            let comma = !first_field;
+            let mut value_start = 0;
             let mut n = 0;
             (def.extract)(layer, d, &mut |v| {
-                if n == 1 {
-                    out.insert(value_start, '[');
-                }
-                if n > 0 {
-                    out.push(',');
+                match n {
+                    0 => {
+                        if comma {
+                            out.push(',');
+                        }
+                        out.push_str(key);
+                        value_start = out.len();
+                    }
+                    1 => {
+                        out.insert(value_start, '[');
+                        out.push(',');
+                    }
+                    _ => out.push(','),
                 }
                 write_json_value(out, &v, def.ftype);
                 n += 1;
             });
-            match n {
-                0 => out.truncate(key_start),
-                1 => first_field = false,
-                _ => {
-                    out.push(']');
-                    first_field = false;
-                }
+            if n > 1 {
+                out.push(']');
             }
+            first_field &= n == 0;
         }
         out.push('}');
     }

@@ -51,19 +51,48 @@ const MONTHS: [&str; 12] = [
 
 fn frac(out: &mut String, nanos: u32, digits: usize) {
     if digits > 0 {
-        let scaled = nanos / 10u32.pow(9 - digits.min(9) as u32);
-        let _ = write!(out, ".{scaled:0digits$}");
+        let digits = digits.min(9);
+        let scaled = nanos / 10u32.pow(9 - digits as u32);
+        out.push('.');
+        push_padded(out, u64::from(scaled), digits);
     }
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (without `core::fmt`: JSON writes
+/// a date on every frame).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    let s = buf.format(n);
+    for _ in s.len()..width {
+        out.push('0');
+    }
+    out.push_str(s);
+}
+
+/// Appends `YYYY-MM-DD?hh:mm:ss` with `sep` between date and time.
+fn push_civil(out: &mut String, c: &Civil, sep: char) {
+    // As `{:04}` does: the sign counts in the width.
+    if c.year < 0 {
+        out.push('-');
+        push_padded(out, c.year.unsigned_abs(), 3);
+    } else {
+        push_padded(out, c.year.unsigned_abs(), 4);
+    }
+    out.push('-');
+    push_padded(out, u64::from(c.month), 2);
+    out.push('-');
+    push_padded(out, u64::from(c.day), 2);
+    out.push(sep);
+    push_padded(out, u64::from(c.hour), 2);
+    out.push(':');
+    push_padded(out, u64::from(c.minute), 2);
+    out.push(':');
+    push_padded(out, u64::from(c.second), 2);
 }
 
 /// `2023-11-14 22:13:20.001000` (tshark `-t ad`/`-t ud`).
 pub fn write_date_time(out: &mut String, ts: Timestamp, digits: usize) {
-    let c = civil(ts);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    );
+    push_civil(out, &civil(ts), ' ');
     frac(out, ts.nanos, digits);
 }
 
@@ -89,12 +118,7 @@ pub fn write_frame_time(out: &mut String, ts: Timestamp) {
 
 /// `2023-11-14T22:13:20.005000000Z` (JSON).
 pub fn write_rfc3339(out: &mut String, ts: Timestamp) {
-    let c = civil(ts);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    );
+    push_civil(out, &civil(ts), 'T');
     frac(out, ts.nanos, 9);
     out.push('Z');
 }
