@@ -270,7 +270,10 @@ impl Shared<'_, '_> {
     ) -> Option<(usize, CaptureError)> {
         let (cfg, split) = (self.cfg, self.split);
         s.query_ends.clear();
-        for (i, record) in input.records.iter().enumerate() {
+        // Sized first, then filled in place: pushing a new `Dissection` copies its 2 KiB.
+        ds.resize_with(input.records.len(), Dissection::blank);
+        let mut late = None;
+        for (i, (record, d)) in input.records.iter().zip(ds.iter_mut()).enumerate() {
             let frame = match split.frame_in(record, &input.block) {
                 Some(frame) => frame,
                 None => {
@@ -278,20 +281,21 @@ impl Shared<'_, '_> {
                         .arena
                         .alloc_slice_fill_copy(record.caplen as usize, 0u8);
                     if let Err(e) = split.read_record(record, buf) {
-                        return Some((i, e));
+                        late = Some((i, e));
+                        break;
                     }
                     split.frame_of(record, buf)
                 }
             };
             let times = frame_times(self.first_ts, &input.records, cursor, i);
-            ds.push(Dissection::blank());
-            if let Some(d) = ds.last_mut() {
-                let number = frame_number(cursor, i);
-                dissect::dissect_into(d, number, frame, times, cfg.depth, &input.recorder, None);
-            }
+            let number = frame_number(cursor, i);
+            dissect::dissect_into(d, number, frame, times, cfg.depth, &input.recorder, None);
             s.query_ends.push(input.recorder.asked.borrow().len());
         }
-        None
+        if let Some((i, _)) = &late {
+            ds.truncate(*i);
+        }
+        late
     }
 
     /// Step 2, in block order: reassembly, trackers, filter, reports. Returns how many

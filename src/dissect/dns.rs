@@ -414,11 +414,11 @@ impl<'a> Dns<'a> {
             Some(n) => out.write_str(n),
             None => write!(out, "Unknown operation ({opcode})"),
         };
-        let _ = write!(
-            out,
-            "{} 0x{id:04x}",
-            if response { " response" } else { "" }
-        );
+        if response {
+            let _ = out.write_str(" response");
+        }
+        let _ = out.write_str(" 0x");
+        let _ = write_hex4(out, id);
         let rcode = flags & flag::RCODE;
         if response && rcode != 0 {
             let _ = match value_name(RCODES, rcode) {
@@ -466,7 +466,8 @@ impl<'a> Dns<'a> {
         match rr.rtype {
             rtype::A => {
                 let a = self.bytes(at, 4)?;
-                let _ = write!(out, " {}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+                let _ = out.write_char(' ');
+                let _ = write_dotted(out, a);
             }
             rtype::AAAA => {
                 let a: [u8; 16] = super::array(self.bytes(at, 16)?, 0);
@@ -687,6 +688,27 @@ pub fn tcp_message(payload: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Writes the Info column.
 pub fn info(dns: &Dns<'_>, out: &mut String) {
     let _ = dns.walk(out);
+}
+
+/// Four lowercase hex digits (the Info column's transaction id), without `core::fmt`.
+fn write_hex4(out: &mut impl fmt::Write, v: u16) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in [12, 8, 4, 0] {
+        out.write_char(char::from(HEX[usize::from((v >> shift) & 0xf)]))?;
+    }
+    Ok(())
+}
+
+/// Dotted decimal of the first four bytes of `a`, without `core::fmt`.
+fn write_dotted(out: &mut impl fmt::Write, a: &[u8]) -> fmt::Result {
+    let mut digits = itoa::Buffer::new();
+    for (i, b) in a.iter().take(4).enumerate() {
+        if i > 0 {
+            out.write_char('.')?;
+        }
+        out.write_str(digits.format(*b))?;
+    }
+    Ok(())
 }
 
 /// The short type name tshark's Info column uses (`A`, `AAAA`, ...); note that Wireshark's

@@ -130,14 +130,21 @@ fn is_tftp(w: &Walker<'_, '_>, udp: &Udp<'_>) -> bool {
 
 /// Writes the Info column for a UDP datagram with no dissected payload.
 pub fn info(udp: &Udp<'_>, out: &mut String) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{} \u{2192} {}", udp.src_port(), udp.dst_port());
+    use crate::fields::value::push_num;
+    push_num(out, udp.src_port());
+    out.push_str(" \u{2192} ");
+    push_num(out, udp.dst_port());
     match udp.length() {
         Some(len) if len < HEADER_LEN as u16 => {
-            let _ = write!(out, " [BAD UDP LENGTH {len} < {HEADER_LEN}]");
+            out.push_str(" [BAD UDP LENGTH ");
+            push_num(out, len);
+            out.push_str(" < ");
+            push_num(out, HEADER_LEN);
+            out.push(']');
         }
         Some(len) => {
-            let _ = write!(out, " Len={}", len - HEADER_LEN as u16);
+            out.push_str(" Len=");
+            push_num(out, len - HEADER_LEN as u16);
         }
         None => {}
     }

@@ -256,13 +256,26 @@ pub fn write_mac(out: &mut String, mac: &[u8; 6]) {
 
 /// Appends an IPv4 address in dotted decimal.
 pub fn write_ipv4(out: &mut String, a: &[u8; 4]) {
-    let mut buf = itoa::Buffer::new();
-    for (i, b) in a.iter().enumerate() {
+    // Built on the stack and copied once: seven small appends cost more than the digits.
+    let mut buf = [0u8; 15];
+    let mut n = 0;
+    for (i, &b) in a.iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            buf[n] = b'.';
+            n += 1;
         }
-        out.push_str(buf.format(*b));
+        if b >= 100 {
+            buf[n] = b'0' + b / 100;
+            n += 1;
+        }
+        if b >= 10 {
+            buf[n] = b'0' + b / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + b % 10;
+        n += 1;
     }
+    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or(""));
 }
 
 /// Appends an IPv6 address in RFC 5952 form (as Wireshark prints it).

@@ -68,16 +68,18 @@ fn width(s: &str) -> usize {
 
 /// Right-aligns `s` in `w` columns (tshark's No., Time and Source columns).
 fn pad_left(line: &mut String, s: &str, w: usize) {
-    for _ in width(s)..w {
-        line.push(' ');
-    }
+    pad_to(line, s, w);
     line.push_str(s);
 }
 
-/// Pads after an already written `s` to `w` columns (the left-aligned Destination column).
+/// Pads `s` (written before or after) to `w` columns (the left-aligned Destination column).
 fn pad_to(line: &mut String, s: &str, w: usize) {
-    for _ in width(s)..w {
-        line.push(' ');
+    const SPACES: &str = "                ";
+    let mut missing = w.saturating_sub(width(s));
+    while missing > 0 {
+        let n = missing.min(SPACES.len());
+        line.push_str(&SPACES[..n]);
+        missing -= n;
     }
 }
 
