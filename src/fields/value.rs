@@ -256,26 +256,20 @@ pub fn write_mac(out: &mut String, mac: &[u8; 6]) {
 
 /// Appends an IPv4 address in dotted decimal.
 pub fn write_ipv4(out: &mut String, a: &[u8; 4]) {
-    // Built on the stack and copied once: seven small appends cost more than the digits.
-    let mut buf = [0u8; 15];
-    let mut n = 0;
+    // Digit by digit after one reservation: cheaper than seven small copies.
+    out.reserve(15);
     for (i, &b) in a.iter().enumerate() {
         if i > 0 {
-            buf[n] = b'.';
-            n += 1;
+            out.push('.');
         }
         if b >= 100 {
-            buf[n] = b'0' + b / 100;
-            n += 1;
+            out.push(char::from(b'0' + b / 100));
         }
         if b >= 10 {
-            buf[n] = b'0' + b / 10 % 10;
-            n += 1;
+            out.push(char::from(b'0' + b / 10 % 10));
         }
-        buf[n] = b'0' + b % 10;
-        n += 1;
+        out.push(char::from(b'0' + b % 10));
     }
-    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or(""));
 }
 
 /// Appends an IPv6 address in RFC 5952 form (as Wireshark prints it).

@@ -74,12 +74,8 @@ fn pad_left(line: &mut String, s: &str, w: usize) {
 
 /// Pads `s` (written before or after) to `w` columns (the left-aligned Destination column).
 fn pad_to(line: &mut String, s: &str, w: usize) {
-    const SPACES: &str = "                ";
-    let mut missing = w.saturating_sub(width(s));
-    while missing > 0 {
-        let n = missing.min(SPACES.len());
-        line.push_str(&SPACES[..n]);
-        missing -= n;
+    for _ in width(s)..w {
+        line.push(' ');
     }
 }
 

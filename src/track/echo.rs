@@ -59,10 +59,11 @@ impl EchoTracker {
 
     /// Records a request or links a reply.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
-        let Some((src, dst)) = d.ip_endpoints() else {
+        // The echo test first: it is cheaper, and most frames are not ICMP.
+        let Some((v6, request, id, seq)) = echo_of(d) else {
             return;
         };
-        let Some((v6, request, id, seq)) = echo_of(d) else {
+        let Some((src, dst)) = d.ip_endpoints() else {
             return;
         };
         let now = d.frame.ts.as_nanos();

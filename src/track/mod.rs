@@ -22,7 +22,7 @@ pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 /// A conversation key in canonical order: the lower (address, port) first, so both
 /// directions of a conversation map to the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FlowKey {
     /// Lower endpoint.
     pub a: (IpAddr, u16),
@@ -39,6 +39,25 @@ impl FlowKey {
             (FlowKey { a: s, b: d }, true)
         } else {
             (FlowKey { a: d, b: s }, false)
+        }
+    }
+}
+
+impl std::hash::Hash for FlowKey {
+    /// IPv4 keys (nearly all) go to the hasher as one 128-bit word: several trackers hash the
+    /// key of every TCP segment, and field-by-field hashing cost more than the lookups.
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match (self.a.0, self.b.0) {
+            (IpAddr::V4(x), IpAddr::V4(y)) => h.write_u128(
+                u128::from(u32::from_be_bytes(x)) << 80
+                    | u128::from(self.a.1) << 64
+                    | u128::from(u32::from_be_bytes(y)) << 16
+                    | u128::from(self.b.1),
+            ),
+            _ => {
+                self.a.hash(h);
+                self.b.hash(h);
+            }
         }
     }
 }

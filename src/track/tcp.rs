@@ -371,8 +371,9 @@ impl TcpTracker {
         };
         let (dir, rev) = if forward { (0, 1) } else { (1, 0) };
         let mut reused = false;
-        let mut new_stream = !self.streams.contains_key(&key);
+        let mut new_stream = true;
         if let Some(s) = self.streams.get(&key) {
+            new_stream = false;
             let f = &s.flows[dir];
             let differs = f.base_seq.is_some_and(|b| b != seg.seq);
             // A SYN with a new ISN on a known 4-tuple starts a new stream; a SYN-ACK with a new
