@@ -130,6 +130,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     };
     let end = (ip.total_len() as usize).clamp(ip.hdr_len(), data.len());
     let bytes = &data[..end];
+    w.d.has_fragment |= ip.is_fragment();
     if !w.push(Proto::Ip, offset, bytes, View::Ipv4(ip)) {
         return;
     }

@@ -154,6 +154,7 @@ pub fn dissect_ext<'a>(w: &mut Walker<'a, '_>, kind: u8, offset: usize, data: &'
         return w.short(proto, offset, data);
     };
     let ext = ExtHeader { header, kind };
+    w.d.has_fragment |= proto == Proto::Ipv6Frag && (ext.frag_offset() != 0 || ext.more());
     if !w.push(proto, offset, data, View::Ipv6Ext(ext)) {
         return;
     }

@@ -464,6 +464,9 @@ pub struct Dissection<'a> {
     pub expert: Expert,
     /// Tracker output.
     pub generated: Generated,
+    /// An IP layer is a fragment (IPv4 MF or offset, an IPv6 fragment header that is not
+    /// atomic): the cheap test before reassembly looks closer.
+    pub has_fragment: bool,
 }
 
 impl<'a> Dissection<'a> {
@@ -484,6 +487,7 @@ impl<'a> Dissection<'a> {
             layers: ArrayVec::new(),
             expert: Expert::default(),
             generated: Generated::default(),
+            has_fragment: false,
         }
     }
 
@@ -748,6 +752,7 @@ pub fn dissect_into<'a>(
     d.layers.clear();
     d.expert = Expert::default();
     d.generated = Generated::default();
+    d.has_fragment = false;
     d.layers.push(Layer {
         proto: Proto::Frame,
         offset: 0,

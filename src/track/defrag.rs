@@ -13,7 +13,7 @@
 //! order) plus O(k) in the number of disjoint pieces its datagram has, so a fragment flood
 //! cannot make the run quadratic.
 
-use crate::dissect::{Dissection, IpAddr, Proto, View};
+use crate::dissect::{Dissection, IpAddr, View};
 use crate::track::HashMap;
 use std::collections::BTreeMap;
 
@@ -117,15 +117,9 @@ pub struct Defragmenter {
 
 /// The fragment a frame carries (outermost IP layer), if any.
 pub fn fragment_of<'a>(d: &Dissection<'a>) -> Option<Fragment<'a>> {
-    // Nearly every frame: the outermost IP layer is an unfragmented IPv4 header.
-    let first_ip = d
-        .layers
-        .iter()
-        .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6));
-    match first_ip.map(|l| &l.view) {
-        Some(View::Ipv4(ip)) if !ip.is_fragment() => return None,
-        None => return None,
-        _ => {}
+    // Nearly every frame: no IP layer is a fragment (noted as the layers were added).
+    if !d.has_fragment {
+        return None;
     }
     let complete = d.frame.data.len() as u64 >= d.frame.orig_len as u64;
     let mut ipv6: Option<(IpAddr, IpAddr)> = None;
