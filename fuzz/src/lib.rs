@@ -63,26 +63,34 @@ const TIME_FORMATS: [TimeFormat; 8] = [
 // ---------------------------------------------------------------------------------------------
 // pcap_reader
 
-/// Bytes → `FileReader` over a `Cursor`; reads every frame.
+/// A frame as both readers must deliver it: time, wire length, bytes.
+type ReadFrame = (wiresift::capture::Timestamp, u32, Vec<u8>);
+
+/// Bytes → `FileReader` over a `Cursor`; reads every frame. The same bytes, written to a
+/// file, then go through the block reader of the parallel runs, which must find the same
+/// frames and the same damage.
 pub fn pcap_reader(data: &[u8]) {
     let len = data.len() as u64;
     let mut reader = match FileReader::from_reader("fuzz", Box::new(Cursor::new(data.to_vec()))) {
         Ok(r) => r,
         Err(e) => return check_capture_error(&e, len),
     };
-    let mut frames = 0u64;
+    let mut frames = Vec::new();
+    let mut damage = None;
     loop {
         match reader.next_frame() {
             Ok(Some(f)) => {
                 assert!(f.data.len() <= MAX_RECORD_LEN, "frame over MAX_RECORD_LEN");
                 assert!(f.ts.nanos < 1_000_000_000, "denormal timestamp {:?}", f.ts);
-                frames += 1;
+                frames.push((f.ts, f.orig_len, f.data.to_vec()));
                 // Every frame consumes at least a 12-byte pcapng block or a 16-byte record.
-                assert!(frames * 12 <= len, "{frames} frames out of {len} bytes");
+                let n = frames.len() as u64;
+                assert!(n * 12 <= len, "{n} frames out of {len} bytes");
             }
             Ok(None) => break,
             Err(e) => {
                 check_capture_error(&e, len);
+                damage = Some(e.to_string());
                 break;
             }
         }
@@ -91,6 +99,59 @@ pub fn pcap_reader(data: &[u8]) {
     assert!(
         matches!(reader.next_frame(), Ok(None)),
         "finished stays finished"
+    );
+    split_reader_agrees(data, &frames, damage.as_deref());
+}
+
+/// Reads `data` (from a temporary file) with `PcapSplit`, block after block, with a block
+/// size taken from the input, and compares with what the sequential reader found.
+fn split_reader_agrees(data: &[u8], want: &[ReadFrame], want_damage: Option<&str>) {
+    let path = std::env::temp_dir().join(format!(
+        "wiresift-fuzz-{}-{:?}.pcap",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let name = path.to_string_lossy().into_owned();
+    compare_split(&name, data.len(), want, want_damage);
+    let _ = std::fs::remove_file(&path);
+}
+
+fn compare_split(name: &str, len: usize, want: &[ReadFrame], want_damage: Option<&str>) {
+    use wiresift::capture::split::{Block, HopEnd, PcapSplit};
+    let block_len = 1 + len % 97;
+    let Ok(Some(split)) = PcapSplit::open(name, block_len) else {
+        return; // pcapng, or too short for a header: the sequential reader handles those
+    };
+    let (mut got, mut damage) = (Vec::new(), None);
+    let (mut block, mut records, mut spill) = (Block::default(), Vec::new(), Vec::new());
+    let mut cursor = split.first_cursor();
+    for index in 0..split.block_count() {
+        split.read_block(index, &mut block).expect("the file reads");
+        records.clear();
+        let end = split.hop(&block, cursor, None, &mut records);
+        for r in &records {
+            let f = split
+                .frame(r, &block, &mut spill)
+                .expect("a hopped record reads");
+            got.push((f.ts, f.orig_len, f.data.to_vec()));
+        }
+        match end {
+            HopEnd::Next(next) => cursor = next,
+            HopEnd::End => break,
+            HopEnd::Damage(e) => {
+                damage = Some(e.to_string().replace(name, "fuzz"));
+                break;
+            }
+        }
+    }
+    assert!(got == want, "the block reader found other frames");
+    assert_eq!(
+        damage.as_deref(),
+        want_damage,
+        "the block reader's damage differs"
     );
 }
 
