@@ -160,7 +160,7 @@ pub fn run(
 
 fn empty_serial(cfg: &Config) -> Serial {
     Serial {
-        trackers: Trackers::new(cfg.needs),
+        trackers: Trackers::for_depth(cfg.needs, cfg.depth),
         defrag: Defragmenter::default(),
         reports: (!cfg.stats.is_empty()).then(|| Reports::new(&cfg.stats)),
         prev_displayed: None,

@@ -113,7 +113,7 @@ pub fn run_capture(
     sink: &mut dyn Sink,
 ) -> io::Result<RunStats> {
     let mut stats = RunStats::default();
-    let mut trackers = Trackers::new(cfg.needs);
+    let mut trackers = Trackers::for_depth(cfg.needs, cfg.depth);
     let mut defrag = Defragmenter::default();
     let mut reports = (!cfg.stats.is_empty()).then(|| crate::stats::Reports::new(&cfg.stats));
     let mut first_ts = None;

@@ -122,8 +122,15 @@ impl StatsConfig {
         let tftp = self.export_tftp.is_some()
             || self.specs.contains(&ReportSpec::TftpTransfers)
             || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
-        // Conversations are keyed by tcp.stream / udp.stream.
-        let needs = needs.union(Needs::TCP).union(Needs::UDP);
+        // TCP reports and conversations are keyed by tcp.stream, UDP ones by udp.stream;
+        // the IP reports need neither tracker.
+        let wants = |s: ReportSpec| self.specs.contains(&s);
+        let tcp = wants(ReportSpec::TcpStates)
+            || wants(ReportSpec::TcpTrace)
+            || wants(ReportSpec::Conv(conv::ConvKind::Tcp));
+        let udp = wants(ReportSpec::Conv(conv::ConvKind::Udp));
+        let needs = if tcp { needs.union(Needs::TCP) } else { needs };
+        let needs = if udp { needs.union(Needs::UDP) } else { needs };
         let needs = if tftp {
             needs.union(Needs::TFTP)
         } else {

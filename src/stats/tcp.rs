@@ -462,7 +462,7 @@ impl Conn {
         let mut cx = Ctx {
             frame,
             now,
-            label: segment_label(seg.flags),
+            flags: seg.flags,
             tags: Vec::new(),
         };
         if self.reused {
@@ -796,7 +796,8 @@ impl Conn {
 struct Ctx {
     frame: u32,
     now: i128,
-    label: String,
+    /// The segment's flags; their label is written only when a transition is recorded.
+    flags: u16,
     tags: Vec<&'static str>,
 }
 
@@ -817,7 +818,7 @@ impl Ctx {
             endpoint: if side == 0 { "client" } else { "server" },
             from,
             to,
-            segment: self.label.clone(),
+            segment: segment_label(self.flags),
             event: ev.label(),
             tags: tags.to_vec(),
         }

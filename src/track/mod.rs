@@ -92,6 +92,17 @@ impl Trackers {
         }
     }
 
+    /// Trackers for a run that dissects to `depth`: the PDU and SSH trackers follow
+    /// application layers, so below full depth (no such layers) they are left out.
+    pub fn for_depth(needs: crate::fields::Needs, depth: crate::dissect::Depth) -> Trackers {
+        let mut t = Trackers::new(needs);
+        if depth < crate::dissect::Depth::All {
+            t.pdu = None;
+            t.ssh = None;
+        }
+        t
+    }
+
     /// Lets every enabled tracker see the frame and fill its generated values.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
         if let Some(t) = &mut self.tcp {
