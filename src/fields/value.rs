@@ -204,23 +204,26 @@ impl Value<'_> {
 pub fn write_hex_colon(out: &mut String, bytes: &[u8]) {
     const CHUNK: usize = 64;
     out.reserve(bytes.len() * 3);
-    let mut buf = [b':'; CHUNK * 3];
+    // One spare byte: each byte is stored as 4 (":hh" and the next byte's colon, which
+    // the next store overwrites), one store per byte.
+    let mut buf = [b':'; CHUNK * 3 + 1];
     for (n, chunk) in bytes.chunks(CHUNK).enumerate() {
-        for (dst, b) in buf.chunks_exact_mut(3).zip(chunk) {
-            dst.copy_from_slice(&COLON_HEX[usize::from(*b)]);
+        for (i, b) in chunk.iter().enumerate().take(CHUNK) {
+            let at = i * 3;
+            buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(*b)]);
         }
-        // Each byte is ":hh"; the very first colon of the output is dropped.
+        // The very first colon of the output is dropped.
         let text = &buf[usize::from(n == 0)..chunk.len() * 3];
         out.push_str(std::str::from_utf8(text).unwrap_or(""));
     }
 }
 
-/// `:hh` for every byte value (payload dumps are the bulk of the JSON output).
-static COLON_HEX: [[u8; 3]; 256] = colon_hex_table();
+/// `:hh:` for every byte value (payload dumps are the bulk of the JSON output).
+static COLON_HEX: [[u8; 4]; 256] = colon_hex_table();
 
-const fn colon_hex_table() -> [[u8; 3]; 256] {
+const fn colon_hex_table() -> [[u8; 4]; 256] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut table = [[b':'; 3]; 256];
+    let mut table = [[b':'; 4]; 256];
     let mut i = 0;
     while i < 256 {
         table[i][1] = HEX[i >> 4];
