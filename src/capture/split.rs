@@ -26,6 +26,9 @@ use super::{CaptureError, Frame, LinkType, Timestamp};
 /// Bytes read past a block's end: the longest record header, so a record that starts in the
 /// block can be measured without a second read.
 pub const OVERLAP: usize = pcap::MAX_RECORD_HEADER_LEN;
+/// Largest block: each worker holds one block in memory (the default is 1 MiB or less; a
+/// larger value only comes from the hidden `--block-size`).
+pub const MAX_BLOCK_LEN: usize = 64 * 1024 * 1024;
 
 /// Where a block's first record starts, and what the records before it left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +89,8 @@ pub struct PcapSplit {
 impl PcapSplit {
     /// Opens `path` for block reading when it is a regular file in classic pcap format;
     /// `Ok(None)` for anything else (pcapng, stdin, a pipe, a file too short to hold a
-    /// header), which the sequential reader handles. `block_len` is clamped to at least 1.
+    /// header), which the sequential reader handles. `block_len` is clamped to
+    /// 1..=[`MAX_BLOCK_LEN`].
     ///
     /// # Errors
     /// The file cannot be opened or read.
@@ -112,7 +116,7 @@ impl PcapSplit {
             name: path.to_string(),
             header,
             len: meta.len(),
-            block_len: block_len.max(1),
+            block_len: block_len.clamp(1, MAX_BLOCK_LEN),
         }))
     }
 

@@ -268,6 +268,20 @@ fn threads_option_gives_identical_output_through_the_binary() {
         assert_eq!(one.stderr, two.stderr, "{}", path.display());
         assert_eq!(one.status.code(), two.status.code(), "{}", path.display());
     }
+    // A block size past the limit is clamped, not an overflow.
+    let huge = wiresift([
+        "--threads",
+        "2",
+        "--block-size",
+        "18446744073709551615",
+        "-r",
+        support::capture("tcp-session.pcap").to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert_eq!(huge.status.code(), Some(0), "{}", support::stderr(&huge));
     let bad = wiresift(["--threads", "0", "-r", "x.pcap"]);
     assert_eq!(bad.status.code(), Some(2), "{}", support::stderr(&bad));
 }
