@@ -2,7 +2,7 @@
 //!
 //! A source hands out one [`Frame`] at a time, borrowed from a buffer the source reuses, so
 //! reading allocates nothing per packet. File input (classic pcap and pcapng, from a path or
-//! stdin) lives in [`file`]; live capture through libpcap (feature `live`) in `live`. Both
+//! stdin) lives in [`mod@file`]; live capture through libpcap (feature `live`) in `live`. Both
 //! implement [`FrameSource`], which is all the run loop needs. [`writer`] writes frames back
 //! out as pcap or pcapng, in pure Rust.
 //!

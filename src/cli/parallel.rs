@@ -5,7 +5,7 @@
 //! - Used only where no frame's output depends on the frames before it ([`eligible`]): a
 //!   regular pcap file, `-T fields` or `-q`, no tracker, no `-z`, no `-w`, no `-l`, and
 //!   no `frame.time_delta_displayed`. Runs with trackers use [`super::pipeline`]; the rest
-//!   runs the sequential loop in [`super::run`]. All give the same bytes on standard
+//!   runs the sequential loop in [`mod@super::run`]. All give the same bytes on standard
 //!   output, the same damage and the same exit status (`tests/it/parallel.rs` compares
 //!   them block size by block size).
 //! - Each worker claims the next block, reads it ([`PcapSplit::read_block`]), waits for the
