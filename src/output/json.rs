@@ -11,7 +11,7 @@
 use super::Sink;
 use crate::dissect::{Dissection, Proto};
 use crate::fields::value::{write_hex_colon, write_ipv4, write_ipv6, write_mac, write_rel_time};
-use crate::fields::{FieldType, Value, registry};
+use crate::fields::{FieldDef, FieldType, Value, registry};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -118,21 +118,46 @@ pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
     }
 }
 
-/// `"name":` for every registered field, by id: one copy per field instead of four.
-fn json_keys() -> &'static [String] {
-    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        registry()
-            .all()
-            .map(|(_, def)| format!("\"{}\":", def.name))
-            .collect()
-    })
+/// What JSON writes of one field: its `"name":` key (one copy instead of four) and its
+/// declaration.
+struct JsonField {
+    key: String,
+    def: &'static FieldDef,
+}
+
+/// The fields JSON writes for each protocol (the registry's, less the summary columns),
+/// indexed by the protocol's field family: built once, walked for every layer.
+fn json_fields(proto: Proto) -> &'static [JsonField] {
+    static BY_PROTO: std::sync::OnceLock<Vec<Vec<JsonField>>> = std::sync::OnceLock::new();
+    let table = BY_PROTO.get_or_init(|| {
+        let reg = registry();
+        let len = Proto::ALL
+            .iter()
+            .map(|p| *p as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut table: Vec<Vec<JsonField>> = (0..len).map(|_| Vec::new()).collect();
+        for p in Proto::ALL {
+            if let Some(slot) = table.get_mut(*p as usize) {
+                *slot = reg
+                    .of_proto(*p)
+                    .filter(|(_, def)| !def.needs.columns)
+                    .map(|(_, def)| JsonField {
+                        key: format!("\"{}\":", def.name),
+                        def,
+                    })
+                    .collect();
+            }
+        }
+        table
+    });
+    table
+        .get(proto.field_family() as usize)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Appends the JSON object of one frame (no trailing newline).
 pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
-    let reg = registry();
-    let keys = json_keys();
     out.push_str("{\"layers\":{");
     // One entry per protocol met: never more than the frame's layers.
     let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
@@ -158,14 +183,11 @@ pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
         }
         out.push_str("\":{");
         let mut first_field = true;
-        for (id, def) in reg.of_proto(layer.proto) {
-            if def.needs.columns {
-                continue;
-            }
+        for field in json_fields(layer.proto) {
+            let (key, def) = (field.key.as_str(), field.def);
             // Values go straight into `out`, the key before the first (most fields of a
             // layer have none); a second value turns the first into an array (one small
             // insert).
-            let key = keys.get(usize::from(id.0)).map_or("", String::as_str);
             let comma = !first_field;
             let mut value_start = 0;
             let mut n = 0;
