@@ -258,8 +258,14 @@ pub fn check_main_outputs(d: &Dissection<'_>) {
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
         assert_printable(&line, "");
     }
+    check_tree_and_json(d, false);
+}
+
+/// Writes the tree (with or without vendor names) and the JSON of `d`: both printable, the
+/// JSON valid. Returns the tree's text.
+fn check_tree_and_json(d: &Dissection<'_>, resolve_mac: bool) -> String {
     let opts = OutputOptions {
-        resolve: Resolve { mac: false },
+        resolve: Resolve { mac: resolve_mac },
         time: TimeFormat::Relative,
     };
     let mut text = String::new();
@@ -271,6 +277,7 @@ pub fn check_main_outputs(d: &Dissection<'_>) {
     if let Err(e) = serde_json::from_str::<serde_json::Value>(&doc) {
         panic!("invalid JSON ({e}): {doc}");
     }
+    text
 }
 
 /// Runs every output on `d` and checks what it wrote: the summary in every time format, the
@@ -286,21 +293,7 @@ pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
         assert_printable(&line, "");
     }
-    let opts = OutputOptions {
-        resolve: Resolve { mac: true },
-        time: TimeFormat::Relative,
-    };
-    let mut text = String::new();
-    tree::write_tree(&mut text, d, &opts);
-    assert_printable(&text, "\n");
-
-    let mut doc = String::new();
-    json::write_packet(&mut doc, d);
-    assert_printable(&doc, "");
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(&doc) {
-        panic!("invalid JSON ({e}): {doc}");
-    }
-
+    let mut text = check_tree_and_json(d, true);
     text.clear();
     hexdump::write_hexdump(&mut text, d.frame.data);
     assert_printable(&text, "\n");

@@ -9,8 +9,9 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use crate::capture::CaptureError;
-use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit};
+use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
+use crate::capture::{CaptureError, Timestamp};
+use crate::dissect::FrameTimes;
 
 /// Spins on a gate before sleeping (about 50 µs): a block takes tens of microseconds or more,
 /// about what a sleep and wake-up cost, so a short spin usually wins; a longer one only burns
@@ -31,6 +32,50 @@ pub const MAX_PARKED_BYTES: usize = 1024 * 1024;
 /// A lock that survives a panicked holder (the data stays consistent for our use).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The times of record `i` of a block that starts at `cursor` (`frame.time_delta_displayed`
+/// is left 0: the runs that need it fill it in order).
+pub fn frame_times(
+    first_ts: Option<Timestamp>,
+    records: &[Record],
+    cursor: Cursor,
+    i: usize,
+) -> FrameTimes {
+    let Some(record) = records.get(i) else {
+        return FrameTimes::default();
+    };
+    let prev = match i.checked_sub(1) {
+        Some(p) => records.get(p).map(|r| r.ts),
+        None => cursor.prev_ts,
+    };
+    FrameTimes {
+        relative: first_ts.map_or(0, |f| record.ts.nanos_since(f)),
+        delta: prev.map_or(0, |p| record.ts.nanos_since(p)),
+        delta_displayed: 0,
+    }
+}
+
+/// The frame number of record `i` of the block that starts at `cursor`.
+pub fn frame_number(cursor: Cursor, i: usize) -> u32 {
+    (cursor.records + i as u64 + 1) as u32
+}
+
+/// Runs `work` on `workers` scoped threads (on this one if none can be started).
+pub fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
+    std::thread::scope(|s| {
+        let work = &work;
+        let mut started = 0;
+        for i in 0..workers.max(1) {
+            let spawned = std::thread::Builder::new()
+                .name(format!("wiresift-worker-{i}"))
+                .spawn_scoped(s, work);
+            started += usize::from(spawned.is_ok());
+        }
+        if started == 0 {
+            work();
+        }
+    });
 }
 
 /// A counter that only grows, and that threads wait on until it reaches their block.
@@ -289,10 +334,5 @@ impl<'w> OrderedOut<'w> {
             return Err(e);
         }
         state.out.flush()
-    }
-
-    /// Wakes workers waiting for their turn (after an abort).
-    pub fn wake(&self) {
-        self.gate.wake();
     }
 }

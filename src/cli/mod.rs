@@ -84,10 +84,7 @@ pub fn run(args: Args) -> u8 {
     }
     let mut reader = match FileReader::open(&path) {
         Ok(r) => r,
-        Err(CaptureError::Io { name, source }) => {
-            return fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"));
-        }
-        Err(e) => return fail(EXIT_BAD_CAPTURE, e),
+        Err(e) => return open_failed(e),
     };
     let mut sink = run::make_sink(&cfg);
     finish_run(run::run_capture(&cfg, &mut reader, sink.as_mut()))
@@ -113,13 +110,7 @@ fn run_parallel(cfg: &Config, path: &str) -> Option<u8> {
     let split = match PcapSplit::open(path, cfg.block_size.unwrap_or(default_block)) {
         Ok(Some(split)) => split,
         Ok(None) => return None,
-        Err(CaptureError::Io { name, source }) => {
-            return Some(fail(
-                EXIT_USAGE,
-                format_args!("cannot read \"{name}\": {source}"),
-            ));
-        }
-        Err(e) => return Some(fail(EXIT_BAD_CAPTURE, e)),
+        Err(e) => return Some(open_failed(e)),
     };
     let mut out = io::BufWriter::with_capacity(run::STDOUT_BUFFER, io::stdout());
     let result = if stateless {
@@ -128,6 +119,17 @@ fn run_parallel(cfg: &Config, path: &str) -> Option<u8> {
         pipeline::run(cfg, &split, cfg.threads, &mut out)
     };
     Some(finish_run(result))
+}
+
+/// Reports a capture file that could not be opened: a path that cannot be read is bad
+/// usage (2), a file that is not a capture is a bad capture (1).
+fn open_failed(e: CaptureError) -> u8 {
+    match e {
+        CaptureError::Io { name, source } => {
+            fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"))
+        }
+        e => fail(EXIT_BAD_CAPTURE, e),
+    }
 }
 
 /// The exit status of a finished file run, after its warnings and damage are printed.

@@ -20,15 +20,15 @@ use std::io::{self, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::blocks::{Chain, OrderedOut, lock};
+use super::blocks::{Chain, OrderedOut, frame_number, frame_times, lock, spawn_workers};
 use super::config::{Config, OutputKind};
 use super::run::RunStats;
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
-use crate::dissect::{self, Depth, Dissection, FrameTimes, NoTftp};
+use crate::dissect::{self, Depth, Dissection, NoTftp};
 use crate::fields::Needs;
 use crate::output::Sink;
-use crate::output::fields::{FieldsOptions, FieldsSink};
+use crate::output::fields::{FieldsOptions, FieldsSink, header_line};
 use crate::track::defrag::{Defragmenter, fragment_of};
 
 /// Bytes per block: about 1 300 average frames, so the hand-over between workers (a few
@@ -69,33 +69,6 @@ pub fn default_workers() -> usize {
         .min(MAX_WORKERS)
 }
 
-/// The times of record `i` of a block that starts at `cursor` (`frame.time_delta_displayed`
-/// is left 0: the runs that need it fill it in order).
-pub fn frame_times(
-    first_ts: Option<Timestamp>,
-    records: &[Record],
-    cursor: Cursor,
-    i: usize,
-) -> FrameTimes {
-    let Some(record) = records.get(i) else {
-        return FrameTimes::default();
-    };
-    let prev = match i.checked_sub(1) {
-        Some(p) => records.get(p).map(|r| r.ts),
-        None => cursor.prev_ts,
-    };
-    FrameTimes {
-        relative: first_ts.map_or(0, |f| record.ts.nanos_since(f)),
-        delta: prev.map_or(0, |p| record.ts.nanos_since(p)),
-        delta_displayed: 0,
-    }
-}
-
-/// The frame number of record `i` of the block that starts at `cursor`.
-pub fn frame_number(cursor: Cursor, i: usize) -> u32 {
-    (cursor.records + i as u64 + 1) as u32
-}
-
 /// What every worker shares.
 struct Shared<'a, 'w> {
     cfg: &'a Config,
@@ -131,8 +104,7 @@ pub fn run(
     if let OutputKind::Fields(fields, opts) = &cfg.output
         && opts.header
     {
-        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
-        writeln!(out, "{}", names.join(&opts.separator))?;
+        writeln!(out, "{}", header_line(fields, opts))?;
     }
     let first_ts = match split.first_timestamp() {
         Ok(ts) => ts,
@@ -163,23 +135,6 @@ pub fn run(
         damage,
         warnings,
     })
-}
-
-/// Runs `work` on `workers` scoped threads (on this one if none can be started).
-pub fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
-    std::thread::scope(|s| {
-        let work = &work;
-        let mut started = 0;
-        for i in 0..workers.max(1) {
-            let spawned = std::thread::Builder::new()
-                .name(format!("wiresift-worker-{i}"))
-                .spawn_scoped(s, work);
-            started += usize::from(spawned.is_ok());
-        }
-        if started == 0 {
-            work();
-        }
-    });
 }
 
 /// One worker: claims blocks until the records end.
@@ -306,9 +261,7 @@ impl Shared<'_, '_> {
         let number = frame_number(cursor, i);
         let times = frame_times(self.first_ts, records, cursor, i);
         let mut d = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
-        if let Some(frag) = fragment_of(&d)
-            && let Some(whole) = defrag.offer(&frag, record.ts.as_nanos())
-        {
+        if let Some(whole) = defrag.complete(&d, record.ts.as_nanos()) {
             let whole = Some(whole);
             dissect::dissect_into(&mut d, number, frame, times, cfg.depth, &NoTftp, whole);
         }

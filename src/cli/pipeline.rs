@@ -27,9 +27,8 @@ use std::sync::Mutex;
 
 use bumpalo::Bump;
 
-use super::blocks::{Chain, Gate, OrderedOut, lock};
+use super::blocks::{Chain, Gate, OrderedOut, frame_number, frame_times, lock, spawn_workers};
 use super::config::Config;
-use super::parallel::{frame_number, frame_times, spawn_workers};
 use super::run::{RunStats, make_sink_to};
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
@@ -37,7 +36,7 @@ use crate::dissect::{self, Depth, Dissection, IpAddr, TftpLookup};
 use crate::output::Sink;
 use crate::stats::Reports;
 use crate::track::Trackers;
-use crate::track::defrag::{Defragmenter, fragment_of};
+use crate::track::defrag::Defragmenter;
 
 /// Bytes per block: about 330 average frames, whose dissections (2 KiB each) stay in the
 /// L2/L3 caches between the steps.
@@ -337,8 +336,7 @@ impl Shared<'_, '_> {
                 dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, None);
             }
             if cfg.depth >= Depth::Transport
-                && let Some(frag) = fragment_of(d)
-                && let Some(whole) = serial.defrag.offer(&frag, now.as_nanos())
+                && let Some(whole) = serial.defrag.complete(d, now.as_nanos())
             {
                 let whole: &'b [u8] = input.arena.alloc_slice_copy(whole);
                 let (number, frame, times) = (d.number, d.frame, d.times);

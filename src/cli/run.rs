@@ -10,7 +10,7 @@ use crate::output::summary::SummarySink;
 use crate::output::tree::TreeSink;
 use crate::output::{Sink, Tee};
 use crate::track::Trackers;
-use crate::track::defrag::{Defragmenter, fragment_of};
+use crate::track::defrag::Defragmenter;
 use std::io::{self, Write};
 
 /// Size of the stdout buffer: large writes, few system calls.
@@ -156,14 +156,12 @@ pub fn run_capture(
         let mut d = Dissection::blank();
         let lookup = trackers.tftp_lookup();
         dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, None);
-        if cfg.depth >= Depth::Transport {
-            if let Some(frag) = fragment_of(&d) {
-                if let Some(whole) = defrag.offer(&frag, now.as_nanos()) {
-                    let lookup = trackers.tftp_lookup();
-                    let whole = Some(whole);
-                    dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, whole);
-                }
-            }
+        if cfg.depth >= Depth::Transport
+            && let Some(whole) = defrag.complete(&d, now.as_nanos())
+        {
+            let lookup = trackers.tftp_lookup();
+            let whole = Some(whole);
+            dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, whole);
         }
         trackers.observe(&mut d);
         let passed = cfg.filter.matches(&d);

@@ -291,16 +291,11 @@ pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
     let n = nanos.unsigned_abs();
     let mut buf = itoa::Buffer::new();
     // 128-bit division is a library call; every real time fits 64 bits.
-    let frac = match u64::try_from(n) {
-        Ok(n) => {
-            out.push_str(buf.format(n / 1_000_000_000));
-            (n % 1_000_000_000) as u32
-        }
-        Err(_) => {
-            out.push_str(buf.format(n / 1_000_000_000));
-            (n % 1_000_000_000) as u32
-        }
+    let (secs, frac) = match u64::try_from(n) {
+        Ok(n) => (u128::from(n / 1_000_000_000), (n % 1_000_000_000) as u32),
+        Err(_) => (n / 1_000_000_000, (n % 1_000_000_000) as u32),
     };
+    out.push_str(buf.format(secs));
     if digits > 0 {
         out.push('.');
         let scaled = frac / 10u32.pow(9 - digits.min(9) as u32);

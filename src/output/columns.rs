@@ -88,7 +88,7 @@ impl Columns {
             }
             View::Eth(e) => {
                 self.protocol = "Ethernet";
-                self.set_macs(Some(e.src()), Some(e.dst()), resolve);
+                self.set_macs(Some(e.src()), Some(e.dst()));
             }
             View::Link(l) => {
                 self.protocol = if layer.proto == Proto::Null {
@@ -96,7 +96,7 @@ impl Columns {
                 } else {
                     "SLL"
                 };
-                self.set_macs(l.src_mac(), None, resolve);
+                self.set_macs(l.src_mac(), None);
             }
             View::Vlan(_) => self.protocol = "802.1Q",
             View::Llc(_) => self.protocol = "LLC",
@@ -250,7 +250,7 @@ impl Columns {
         true
     }
 
-    fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, _: Resolve) {
+    fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>) {
         self.src.clear();
         self.dst.clear();
         self.macs = Some((src, dst));

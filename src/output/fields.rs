@@ -75,6 +75,12 @@ pub fn write_field_value(out: &mut String, def: &FieldDef, v: &Value<'_>) {
     }
 }
 
+/// The `-E header=y` line: the field names joined by the separator (no newline).
+pub fn header_line(fields: &[(String, FieldId)], opts: &FieldsOptions) -> String {
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    names.join(&opts.separator)
+}
+
 /// Prints the chosen fields of each frame.
 pub struct FieldsSink<W: Write> {
     out: W,
@@ -172,8 +178,7 @@ impl<W: Write> Sink for FieldsSink<W> {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
         if self.opts.header && !self.header_done {
             self.header_done = true;
-            let names: Vec<&str> = self.fields.iter().map(|(n, _)| n.as_str()).collect();
-            writeln!(self.out, "{}", names.join(&self.opts.separator))?;
+            writeln!(self.out, "{}", header_line(&self.fields, &self.opts))?;
         }
         self.line.clear();
         for i in 0..self.fields.len() {
@@ -198,8 +203,7 @@ impl<W: Write> Sink for FieldsSink<W> {
 
     fn finish(&mut self) -> io::Result<()> {
         if self.opts.header && !self.header_done {
-            let names: Vec<&str> = self.fields.iter().map(|(n, _)| n.as_str()).collect();
-            writeln!(self.out, "{}", names.join(&self.opts.separator))?;
+            writeln!(self.out, "{}", header_line(&self.fields, &self.opts))?;
         }
         self.out.flush()
     }

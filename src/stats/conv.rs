@@ -125,24 +125,8 @@ impl ConvTable {
     ) {
         let len = u64::from(d.frame.orig_len);
         let now = d.times.relative;
-        let i = match self.index.get(&key) {
-            Some(i) => *i,
-            None if self.rows.len() >= MAX_CONVERSATIONS => {
-                self.dropped_frames += 1;
-                return;
-            }
-            None => {
-                self.rows.push(ConvRow {
-                    a: s,
-                    b: t,
-                    ab: (0, 0),
-                    ba: (0, 0),
-                    start_ns: now,
-                    last_ns: now,
-                });
-                self.index.insert(key, self.rows.len() - 1);
-                self.rows.len() - 1
-            }
+        let Some(i) = self.row(key, s, t, now) else {
+            return;
         };
         let r = &mut self.rows[i];
         let dir = if r.a == s { &mut r.ab } else { &mut r.ba };
@@ -152,26 +136,37 @@ impl ConvTable {
         r.last_ns = r.last_ns.max(now);
     }
 
+    /// The row of `key`, added (from `a` to `b`, first seen `now`) when it is new; `None`
+    /// when the table is full ([`MAX_CONVERSATIONS`]): the frame is counted as dropped.
+    fn row(
+        &mut self,
+        key: (u8, u64, IpAddr, IpAddr),
+        a: (IpAddr, u16),
+        b: (IpAddr, u16),
+        now: i128,
+    ) -> Option<usize> {
+        if let Some(i) = self.index.get(&key) {
+            return Some(*i);
+        }
+        if self.rows.len() >= MAX_CONVERSATIONS {
+            self.dropped_frames += 1;
+            return None;
+        }
+        self.rows.push(ConvRow {
+            a,
+            b,
+            ab: (0, 0),
+            ba: (0, 0),
+            start_ns: now,
+            last_ns: now,
+        });
+        self.index.insert(key, self.rows.len() - 1);
+        Some(self.rows.len() - 1)
+    }
+
     fn add_endpoint(&mut self, addr: IpAddr, len: u64, tx: bool, now: i128) {
-        let key = (2, 0, addr, addr);
-        let i = match self.index.get(&key) {
-            Some(i) => *i,
-            None if self.rows.len() >= MAX_CONVERSATIONS => {
-                self.dropped_frames += 1;
-                return;
-            }
-            None => {
-                self.rows.push(ConvRow {
-                    a: (addr, 0),
-                    b: (addr, 0),
-                    ab: (0, 0),
-                    ba: (0, 0),
-                    start_ns: now,
-                    last_ns: now,
-                });
-                self.index.insert(key, self.rows.len() - 1);
-                self.rows.len() - 1
-            }
+        let Some(i) = self.row((2, 0, addr, addr), (addr, 0), (addr, 0), now) else {
+            return;
         };
         let r = &mut self.rows[i];
         let dir = if tx { &mut r.ab } else { &mut r.ba };

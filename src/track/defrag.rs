@@ -174,6 +174,14 @@ pub fn fragment_of<'a>(d: &Dissection<'a>) -> Option<Fragment<'a>> {
 }
 
 impl Defragmenter {
+    /// Offers the fragment `d` carries, if any (see [`fragment_of`]); the whole datagram
+    /// payload when it completes one, to dissect the frame again with. Every run loop calls
+    /// this on every frame, in frame order.
+    pub fn complete(&mut self, d: &Dissection<'_>, now: i128) -> Option<&[u8]> {
+        let frag = fragment_of(d)?;
+        self.offer(&frag, now)
+    }
+
     /// Adds a fragment. Returns the whole datagram payload when this fragment completes it.
     pub fn offer(&mut self, frag: &Fragment<'_>, now: i128) -> Option<&[u8]> {
         let Some(end) = frag
