@@ -198,23 +198,77 @@ impl Value<'_> {
     }
 }
 
+/// Where the value writers append text. `String` for the text outputs; `Vec<u8>` for JSON,
+/// whose buffer takes the ASCII these writers make without checking it is UTF-8 again.
+pub trait TextOut {
+    /// Appends ASCII bytes. Writers only ever pass ASCII; a `String` drops anything else.
+    fn push_ascii(&mut self, s: &[u8]);
+    /// Appends one ASCII byte.
+    fn push_byte(&mut self, b: u8);
+    /// Appends text.
+    fn push_text(&mut self, s: &str);
+    /// Makes room for `n` more bytes.
+    fn reserve_bytes(&mut self, n: usize);
+}
+
+impl TextOut for String {
+    fn push_ascii(&mut self, s: &[u8]) {
+        self.push_str(std::str::from_utf8(s).unwrap_or(""));
+    }
+    fn push_byte(&mut self, b: u8) {
+        self.push(char::from(b));
+    }
+    fn push_text(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    fn reserve_bytes(&mut self, n: usize) {
+        self.reserve(n);
+    }
+}
+
+impl TextOut for Vec<u8> {
+    fn push_ascii(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn push_text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+    fn reserve_bytes(&mut self, n: usize) {
+        self.reserve(n);
+    }
+}
+
 /// Writes bytes as colon-separated lowercase hex (`00:0c:29`), the way tshark prints FT_BYTES.
-/// Payloads make this the hottest function of JSON output, so it fills a stack buffer 64
-/// bytes at a time instead of pushing characters one by one.
-pub fn write_hex_colon(out: &mut String, bytes: &[u8]) {
-    const CHUNK: usize = 64;
-    out.reserve(bytes.len() * 3);
-    // One spare byte: each byte is stored as 4 (":hh" and the next byte's colon, which
-    // the next store overwrites), one store per byte.
+/// Payloads make this the hottest function of JSON output, so it fills a stack buffer 32
+/// bytes at a time at fixed offsets (no bounds check, one 4-byte store per byte) and copies
+/// it out in one piece.
+pub fn write_hex_colon<O: TextOut + ?Sized>(out: &mut O, bytes: &[u8]) {
+    const CHUNK: usize = 32;
+    out.reserve_bytes(bytes.len() * 3);
+    // Each byte is stored as 4 (":hh" and the next byte's colon, which the next store
+    // overwrites): one spare byte at the end.
     let mut buf = [b':'; CHUNK * 3 + 1];
-    for (n, chunk) in bytes.chunks(CHUNK).enumerate() {
-        for (i, b) in chunk.iter().enumerate().take(CHUNK) {
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut skip = 1; // the very first colon of the output is dropped
+    for chunk in &mut chunks {
+        let chunk: &[u8; CHUNK] = chunk.try_into().unwrap_or(&[0; CHUNK]);
+        for i in 0..CHUNK {
             let at = i * 3;
-            buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(*b)]);
+            buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(chunk[i])]);
         }
-        // The very first colon of the output is dropped.
-        let text = &buf[usize::from(n == 0)..chunk.len() * 3];
-        out.push_str(std::str::from_utf8(text).unwrap_or(""));
+        out.push_ascii(&buf[skip..CHUNK * 3]);
+        skip = 0;
+    }
+    let rest = chunks.remainder();
+    for (i, b) in rest.iter().enumerate() {
+        let at = i * 3;
+        buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(*b)]);
+    }
+    if !rest.is_empty() {
+        out.push_ascii(&buf[skip..rest.len() * 3]);
     }
 }
 
@@ -242,8 +296,8 @@ pub fn push_hex_byte(out: &mut String, b: u8) {
 
 /// Appends an integer in decimal without going through `core::fmt` (the summary line is
 /// the hot path of the default output).
-pub fn push_num(out: &mut String, n: impl itoa::Integer) {
-    out.push_str(itoa::Buffer::new().format(n));
+pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
+    out.push_ascii(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends `label` then the number (`" Seq="`, 42 → `" Seq=42"`).
@@ -253,40 +307,94 @@ pub fn push_labeled(out: &mut String, label: &str, n: impl itoa::Integer) {
 }
 
 /// Appends a MAC address as `00:0c:29:aa:bb:01`.
-pub fn write_mac(out: &mut String, mac: &[u8; 6]) {
+pub fn write_mac<O: TextOut + ?Sized>(out: &mut O, mac: &[u8; 6]) {
     write_hex_colon(out, mac);
 }
 
 /// Appends an IPv4 address in dotted decimal.
-pub fn write_ipv4(out: &mut String, a: &[u8; 4]) {
-    // Digit by digit after one reservation: cheaper than seven small copies.
-    out.reserve(15);
+pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
+    // Into a stack buffer digit by digit, then one copy: cheaper than seven small ones.
+    let mut buf = [0u8; 15];
+    let mut len = 0;
     for (i, &b) in a.iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            buf[len] = b'.';
+            len += 1;
         }
         if b >= 100 {
-            out.push(char::from(b'0' + b / 100));
+            buf[len] = b'0' + b / 100;
+            len += 1;
         }
         if b >= 10 {
-            out.push(char::from(b'0' + b / 10 % 10));
+            buf[len] = b'0' + b / 10 % 10;
+            len += 1;
         }
-        out.push(char::from(b'0' + b % 10));
+        buf[len] = b'0' + b % 10;
+        len += 1;
     }
+    out.push_ascii(&buf[..len]);
 }
 
-/// Appends an IPv6 address in RFC 5952 form (as Wireshark prints it).
-pub fn write_ipv6(out: &mut String, a: &[u8; 16]) {
-    let addr = std::net::Ipv6Addr::from(*a);
-    // Wireshark prints IPv4-mapped and -compatible addresses in the plain RFC 5952 form too;
-    // std's Display does the same for the cases we meet.
-    let _ = write!(out, "{addr}");
+/// Appends an IPv6 address in RFC 5952 form, as Wireshark prints it: lowercase hex groups
+/// without leading zeros, the longest run of two or more zero groups (the first of equal
+/// runs) as `::`, and an IPv4-mapped address (`::ffff:a.b.c.d`) with its IPv4 part dotted.
+pub fn write_ipv6<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 16]) {
+    let groups: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+    if groups[..5] == [0; 5] && groups[5] == 0xffff {
+        out.push_ascii(b"::ffff:");
+        write_ipv4(out, &[a[12], a[13], a[14], a[15]]);
+        return;
+    }
+    let (mut best_at, mut best_len, mut run_at, mut run_len) = (0, 0, 0, 0);
+    for (i, g) in groups.iter().enumerate() {
+        if *g == 0 {
+            if run_len == 0 {
+                run_at = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best_at, best_len) = (run_at, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    let mut buf = [0u8; 39];
+    let mut len = 0;
+    let mut i = 0;
+    while i < 8 {
+        if best_len > 1 && i == best_at {
+            buf[len] = b':';
+            buf[len + 1] = b':';
+            len += 2;
+            i += best_len;
+            continue;
+        }
+        if i > 0 && !(best_len > 1 && i == best_at + best_len) {
+            buf[len] = b':';
+            len += 1;
+        }
+        len += write_hex_group(&mut buf[len..len + 4], groups[i]);
+        i += 1;
+    }
+    out.push_ascii(&buf[..len]);
+}
+
+/// Writes one IPv6 group in lowercase hex without leading zeros; returns its length.
+fn write_hex_group(buf: &mut [u8], g: u16) -> usize {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = (4 - g.leading_zeros() as usize / 4).max(1);
+    for (k, slot) in buf.iter_mut().take(digits).enumerate() {
+        let shift = 4 * (digits - 1 - k);
+        *slot = HEX[usize::from((g >> shift) & 15)];
+    }
+    digits
 }
 
 /// Appends a duration in seconds with 9 decimals (`0.004000000`, `-1.500000000`).
-pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
+pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usize) {
     if nanos < 0 {
-        out.push('-');
+        out.push_byte(b'-');
     }
     let n = nanos.unsigned_abs();
     let mut buf = itoa::Buffer::new();
@@ -295,16 +403,25 @@ pub fn write_rel_time(out: &mut String, nanos: i128, digits: usize) {
         Ok(n) => (u128::from(n / 1_000_000_000), (n % 1_000_000_000) as u32),
         Err(_) => (n / 1_000_000_000, (n % 1_000_000_000) as u32),
     };
-    out.push_str(buf.format(secs));
-    if digits > 0 {
-        out.push('.');
-        let scaled = frac / 10u32.pow(9 - digits.min(9) as u32);
-        let s = buf.format(scaled);
-        for _ in s.len()..digits {
-            out.push('0');
-        }
-        out.push_str(s);
+    match u64::try_from(secs) {
+        Ok(s) => out.push_ascii(buf.format(s).as_bytes()),
+        Err(_) => out.push_ascii(buf.format(secs).as_bytes()),
     }
+    if digits > 0 {
+        out.push_byte(b'.');
+        push_fraction(out, frac, digits.min(9));
+    }
+}
+
+/// Appends the first `digits` (1..=9) of a nanosecond fraction, zero-padded.
+pub fn push_fraction<O: TextOut + ?Sized>(out: &mut O, nanos: u32, digits: usize) {
+    let mut buf = [b'0'; 9];
+    let mut n = nanos;
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_ascii(&buf[..digits.min(9)]);
 }
 
 /// True for characters that must never reach a terminal from packet data: the C0 and C1

@@ -10,9 +10,10 @@
 
 use super::Sink;
 use crate::dissect::{Dissection, Proto};
-use crate::fields::value::{write_hex_colon, write_ipv4, write_ipv6, write_mac, write_rel_time};
+use crate::fields::value::{
+    is_unsafe_char, push_num, write_hex_colon, write_ipv4, write_ipv6, write_mac, write_rel_time,
+};
 use crate::fields::{FieldDef, FieldType, Value, registry};
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// JSON output style.
@@ -29,7 +30,7 @@ pub struct JsonSink<W: Write> {
     out: W,
     style: JsonStyle,
     first: bool,
-    buf: String,
+    buf: Vec<u8>,
     flush_each: bool,
 }
 
@@ -50,79 +51,156 @@ impl<W: Write> JsonSink<W> {
             out,
             style,
             first: true,
-            buf: String::new(),
+            buf: Vec::new(),
             flush_each: false,
         }
     }
 }
 
 /// Appends `s` (bytes from the wire) as a JSON string literal.
-pub fn write_json_str(out: &mut String, s: &[u8]) {
-    out.push('"');
-    // Plain printable ASCII (nearly every string) goes in one copy.
-    let plain = s
-        .iter()
-        .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
-        .unwrap_or(s.len());
-    let (head, s) = s.split_at(plain);
-    out.push_str(std::str::from_utf8(head).unwrap_or_default());
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                // Every control (C1 too: U+009B is an 8-bit CSI) and bidi override, so the
-                // document itself is safe to show on a terminal.
-                c if crate::fields::value::is_unsafe_char(c) => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
+pub fn write_json_str(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    let mut rest = s;
+    loop {
+        // Runs of plain printable ASCII (nearly every string is one) go in one copy.
+        let plain = rest
+            .iter()
+            .position(|&b| !is_plain_json(b))
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(&b) = rest.first() else { break };
+        if b.is_ascii() {
+            write_ascii_escape(out, b);
+            rest = &rest[1..];
+        } else {
+            let end = rest.iter().position(u8::is_ascii).unwrap_or(rest.len());
+            write_non_ascii(out, &rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out.push(b'"');
+}
+
+/// True for bytes that stand for themselves inside a JSON string.
+fn is_plain_json(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
+}
+
+/// Escapes one ASCII byte that is not plain: a quote, a backslash or a control.
+fn write_ascii_escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        b => write_u_escape(out, u32::from(b)),
+    }
+}
+
+/// `\uNNNN` for a character that must not appear raw.
+fn write_u_escape(out: &mut Vec<u8>, c: u32) {
+    let _ = write!(out, "\\u{c:04x}");
+}
+
+/// Appends a run of non-ASCII bytes: valid UTF-8 as it is, except controls (C1 too: U+009B
+/// is an 8-bit CSI) and bidi overrides, escaped so the document itself is safe to show on a
+/// terminal; invalid bytes as `\\xNN` text.
+fn write_non_ascii(out: &mut Vec<u8>, run: &[u8]) {
+    for chunk in run.utf8_chunks() {
+        let valid = chunk.valid();
+        if valid.chars().any(is_unsafe_char) {
+            for c in valid.chars() {
+                if is_unsafe_char(c) {
+                    write_u_escape(out, c as u32);
+                } else {
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
                 }
-                c => out.push(c),
             }
+        } else {
+            out.extend_from_slice(valid.as_bytes());
         }
         for b in chunk.invalid() {
             let _ = write!(out, "\\\\x{b:02x}");
         }
     }
-    out.push('"');
 }
 
 /// Appends one value as typed JSON.
-pub fn write_json_value(out: &mut String, v: &Value<'_>, ftype: FieldType) {
-    let mut quoted = |f: &dyn Fn(&mut String)| {
-        out.push('"');
-        f(out);
-        out.push('"');
-    };
+pub fn write_json_value(out: &mut Vec<u8>, v: &Value<'_>, ftype: FieldType) {
     match v {
-        Value::Uint(n) if ftype == FieldType::Bool => {
-            out.push_str(if *n != 0 { "true" } else { "false" })
-        }
-        Value::Uint(n) => out.push_str(itoa::Buffer::new().format(*n)),
-        Value::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Present => out.push_str("true"),
-        Value::Ipv4(a) => quoted(&|o| write_ipv4(o, a)),
-        Value::Ipv6(a) => quoted(&|o| write_ipv6(o, a)),
-        Value::Ether(m) => quoted(&|o| write_mac(o, m)),
-        Value::Bytes(b) => quoted(&|o| write_hex_colon(o, b)),
+        Value::Uint(n) if ftype == FieldType::Bool => write_bool(out, *n != 0),
+        Value::Uint(n) => push_num(out, *n),
+        Value::Int(n) => push_num(out, *n),
+        Value::Bool(b) => write_bool(out, *b),
+        Value::Present => out.extend_from_slice(b"true"),
+        Value::Ipv4(a) => quoted(out, |o| write_ipv4(o, a)),
+        Value::Ipv6(a) => quoted(out, |o| write_ipv6(o, a)),
+        Value::Ether(m) => quoted(out, |o| write_mac(o, m)),
+        Value::Bytes(b) => quoted(out, |o| write_hex_colon(o, b)),
         Value::Str(s) => write_json_str(out, s),
         Value::RelTime(ns) => write_rel_time(out, *ns, 9),
-        Value::AbsTime(t) => quoted(&|o| super::time::write_rfc3339(o, *t)),
+        Value::AbsTime(t) => quoted(out, |o| super::time::write_rfc3339(o, *t)),
         Value::Double(d) if d.is_finite() => {
             let _ = write!(out, "{d}");
         }
-        Value::Double(_) => out.push_str("null"),
+        Value::Double(_) => out.extend_from_slice(b"null"),
     }
 }
 
-/// What JSON writes of one field: its `"name":` key (one copy instead of four) and its
+fn write_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// Writes what `f` writes between double quotes.
+fn quoted(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
+    out.push(b'"');
+    f(out);
+    out.push(b'"');
+}
+
+/// Room for the longest key (`,"tcp.analysis.spurious_retransmission":` is 41 bytes): keys
+/// are copied at this fixed size, which compiles to a few vector moves instead of a `memcpy`
+/// call, and the spare tail is cut off again.
+const KEY_ROOM: usize = 48;
+
+/// What JSON writes of one field: its `,"name":` key, padded to [`KEY_ROOM`], and its
 /// declaration.
 struct JsonField {
-    key: String,
+    key: [u8; KEY_ROOM],
+    key_len: usize,
+    /// The key when it does not fit `KEY_ROOM` (no registry name is that long today).
+    long_key: Vec<u8>,
     def: &'static FieldDef,
+}
+
+impl JsonField {
+    fn new(def: &'static FieldDef) -> JsonField {
+        let long_key = format!(",\"{}\":", def.name).into_bytes();
+        let mut key = [b' '; KEY_ROOM];
+        let key_len = long_key.len();
+        if let Some(room) = key.get_mut(..key_len) {
+            room.copy_from_slice(&long_key);
+        }
+        JsonField {
+            key,
+            key_len,
+            long_key,
+            def,
+        }
+    }
+
+    /// Appends `,"name":`.
+    fn write_key(&self, out: &mut Vec<u8>) {
+        if self.key_len <= KEY_ROOM {
+            let end = out.len() + self.key_len;
+            out.extend_from_slice(&self.key);
+            out.truncate(end);
+        } else {
+            out.extend_from_slice(&self.long_key);
+        }
+    }
 }
 
 /// The fields JSON writes for each protocol (the registry's, less the summary columns),
@@ -142,10 +220,7 @@ fn json_fields(proto: Proto) -> &'static [JsonField] {
                 *slot = reg
                     .of_proto(*p)
                     .filter(|(_, def)| !def.needs.columns)
-                    .map(|(_, def)| JsonField {
-                        key: format!("\"{}\":", def.name),
-                        def,
-                    })
+                    .map(|(_, def)| JsonField::new(def))
                     .collect();
             }
         }
@@ -157,8 +232,8 @@ fn json_fields(proto: Proto) -> &'static [JsonField] {
 }
 
 /// Appends the JSON object of one frame (no trailing newline).
-pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
-    out.push_str("{\"layers\":{");
+pub fn write_packet(out: &mut Vec<u8>, d: &Dissection<'_>) {
+    out.extend_from_slice(b"{\"layers\":{");
     // One entry per protocol met: never more than the frame's layers.
     let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
         arrayvec::ArrayVec::new();
@@ -174,65 +249,70 @@ pub fn write_packet(out: &mut String, d: &Dissection<'_>) {
             }
         };
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push('"');
-        out.push_str(layer.proto.name());
+        out.push(b'"');
+        out.extend_from_slice(layer.proto.name().as_bytes());
         if nth > 1 {
-            let _ = write!(out, "#{nth}");
+            out.push(b'#');
+            push_num(out, nth);
         }
-        out.push_str("\":{");
-        let mut first_field = true;
-        for field in json_fields(layer.proto) {
-            let (key, def) = (field.key.as_str(), field.def);
-            // Values go straight into `out`, the key before the first (most fields of a
-            // layer have none); a second value turns the first into an array (one small
-            // insert).
-            let comma = !first_field;
-            let mut value_start = 0;
-            let mut n = 0;
-            (def.extract)(layer, d, &mut |v| {
-                match n {
-                    0 => {
-                        if comma {
-                            out.push(',');
-                        }
-                        out.push_str(key);
-                        value_start = out.len();
-                    }
-                    1 => {
-                        out.insert(value_start, '[');
-                        out.push(',');
-                    }
-                    _ => out.push(','),
-                }
-                write_json_value(out, &v, def.ftype);
-                n += 1;
-            });
-            if n > 1 {
-                out.push(']');
-            }
-            first_field &= n == 0;
-        }
-        out.push('}');
+        out.extend_from_slice(b"\":");
+        write_layer_fields(out, layer, d);
+        out.push(b'}');
     }
-    out.push_str("}}");
+    out.extend_from_slice(b"}}");
+}
+
+/// Appends `{"field":value,...` for one layer (the caller closes it). Every key is written
+/// with its leading comma; the first one's comma becomes the `{`.
+fn write_layer_fields(out: &mut Vec<u8>, layer: &crate::dissect::Layer<'_>, d: &Dissection<'_>) {
+    let open_at = out.len();
+    for field in json_fields(layer.proto) {
+        let def = field.def;
+        // Values go straight into `out`, the key before the first (most fields of a layer
+        // have none); a second value turns the first into an array (one small insert).
+        let mut value_start = 0;
+        let mut n = 0u32;
+        (def.extract)(layer, d, &mut |v| {
+            match n {
+                0 => {
+                    field.write_key(out);
+                    value_start = out.len();
+                }
+                1 => {
+                    out.insert(value_start, b'[');
+                    out.push(b',');
+                }
+                _ => out.push(b','),
+            }
+            write_json_value(out, &v, def.ftype);
+            n += 1;
+        });
+        if n > 1 {
+            out.push(b']');
+        }
+    }
+    match out.get_mut(open_at) {
+        Some(comma) => *comma = b'{',
+        None => out.push(b'{'),
+    }
 }
 
 impl<W: Write> Sink for JsonSink<W> {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
         match self.style {
-            JsonStyle::Array if self.first => self.buf.push_str("[\n  "),
-            JsonStyle::Array => self.buf.push_str(",\n  "),
+            JsonStyle::Array if self.first => self.buf.extend_from_slice(b"[\n  "),
+            JsonStyle::Array => self.buf.extend_from_slice(b",\n  "),
             JsonStyle::Lines => {}
         }
         self.first = false;
         write_packet(&mut self.buf, d);
         if self.style == JsonStyle::Lines {
-            self.buf.push('\n');
+            self.buf.push(b'\n');
         }
         if self.flush_each || self.buf.len() >= OUTPUT_CHUNK {
-            self.out.write_all(self.buf.as_bytes())?;
+            self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
         Ok(())
@@ -243,13 +323,13 @@ impl<W: Write> Sink for JsonSink<W> {
     }
 
     fn end_block(&mut self) -> io::Result<()> {
-        self.out.write_all(self.buf.as_bytes())?;
+        self.out.write_all(&self.buf)?;
         self.buf.clear();
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.write_all(self.buf.as_bytes())?;
+        self.out.write_all(&self.buf)?;
         self.buf.clear();
         if self.style == JsonStyle::Array {
             self.out

@@ -3,6 +3,7 @@
 //! printed in UTC; the README says so.
 
 use crate::capture::Timestamp;
+use crate::fields::value::{TextOut, push_fraction};
 use std::fmt::Write as _;
 
 /// A UTC calendar date and time of day.
@@ -49,50 +50,54 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn frac(out: &mut String, nanos: u32, digits: usize) {
+fn frac<O: TextOut + ?Sized>(out: &mut O, nanos: u32, digits: usize) {
     if digits > 0 {
-        let digits = digits.min(9);
-        let scaled = nanos / 10u32.pow(9 - digits as u32);
-        out.push('.');
-        push_padded(out, u64::from(scaled), digits);
+        out.push_byte(b'.');
+        push_fraction(out, nanos, digits);
     }
 }
 
 /// Appends `n` in decimal, zero-padded to `width` digits (without `core::fmt`: JSON writes
 /// a date on every frame).
-fn push_padded(out: &mut String, n: u64, width: usize) {
+fn push_padded<O: TextOut + ?Sized>(out: &mut O, n: u64, width: usize) {
     let mut buf = itoa::Buffer::new();
     let s = buf.format(n);
     for _ in s.len()..width {
-        out.push('0');
+        out.push_byte(b'0');
     }
-    out.push_str(s);
+    out.push_ascii(s.as_bytes());
+}
+
+/// Two digits, `n` below 100 (every field of a date but the year).
+fn push_two<O: TextOut + ?Sized>(out: &mut O, n: u32) {
+    let n = n % 100;
+    out.push_ascii(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
 }
 
 /// Appends `YYYY-MM-DD?hh:mm:ss` with `sep` between date and time.
-fn push_civil(out: &mut String, c: &Civil, sep: char) {
+fn push_civil<O: TextOut + ?Sized>(out: &mut O, c: &Civil, sep: u8) {
     // As `{:04}` does: the sign counts in the width.
     if c.year < 0 {
-        out.push('-');
+        out.push_byte(b'-');
         push_padded(out, c.year.unsigned_abs(), 3);
     } else {
         push_padded(out, c.year.unsigned_abs(), 4);
     }
-    out.push('-');
-    push_padded(out, u64::from(c.month), 2);
-    out.push('-');
-    push_padded(out, u64::from(c.day), 2);
-    out.push(sep);
-    push_padded(out, u64::from(c.hour), 2);
-    out.push(':');
-    push_padded(out, u64::from(c.minute), 2);
-    out.push(':');
-    push_padded(out, u64::from(c.second), 2);
+    out.push_byte(b'-');
+    push_two(out, c.month);
+    out.push_byte(b'-');
+    push_two(out, c.day);
+    out.push_byte(sep);
+    push_two(out, c.hour);
+    out.push_byte(b':');
+    push_two(out, c.minute);
+    out.push_byte(b':');
+    push_two(out, c.second);
 }
 
 /// `2023-11-14 22:13:20.001000` (tshark `-t ad`/`-t ud`).
 pub fn write_date_time(out: &mut String, ts: Timestamp, digits: usize) {
-    push_civil(out, &civil(ts), ' ');
+    push_civil(out, &civil(ts), b' ');
     frac(out, ts.nanos, digits);
 }
 
@@ -117,10 +122,10 @@ pub fn write_frame_time(out: &mut String, ts: Timestamp) {
 }
 
 /// `2023-11-14T22:13:20.005000000Z` (JSON).
-pub fn write_rfc3339(out: &mut String, ts: Timestamp) {
-    push_civil(out, &civil(ts), 'T');
+pub fn write_rfc3339<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp) {
+    push_civil(out, &civil(ts), b'T');
     frac(out, ts.nanos, 9);
-    out.push('Z');
+    out.push_byte(b'Z');
 }
 
 #[cfg(test)]
