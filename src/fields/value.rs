@@ -544,6 +544,59 @@ mod tests {
     }
 
     #[test]
+    fn hex_colon_every_length_into_both_buffers() {
+        for n in 0..100usize {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
+            let want: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let mut s = String::new();
+            write_hex_colon(&mut s, &bytes);
+            assert_eq!(s, want.join(":"));
+            let mut v: Vec<u8> = Vec::new();
+            write_hex_colon(&mut v, &bytes);
+            assert_eq!(v, want.join(":").as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        /// The RFC 5952 writer agrees with std's (which Wireshark's output matches), on
+        /// addresses biased towards runs of zero groups and IPv4-mapped ones.
+        #[test]
+        fn ipv6_matches_std(groups in proptest::array::uniform8(proptest::prop_oneof![
+            3 => proptest::strategy::Just(0u16),
+            1 => proptest::strategy::Just(0xffffu16),
+            2 => proptest::num::u16::ANY,
+        ])) {
+            let addr = std::net::Ipv6Addr::from(groups);
+            let mut s = String::new();
+            write_ipv6(&mut s, &addr.octets());
+            proptest::prop_assert_eq!(s, addr.to_string());
+        }
+
+        #[test]
+        fn ipv4_matches_std(a in proptest::array::uniform4(proptest::num::u8::ANY)) {
+            let mut v: Vec<u8> = Vec::new();
+            write_ipv4(&mut v, &a);
+            proptest::prop_assert_eq!(v, std::net::Ipv4Addr::from(a).to_string().into_bytes());
+        }
+
+        #[test]
+        fn rel_time_matches_fmt(ns in proptest::num::i64::ANY, digits in 0usize..=9) {
+            let mut s = String::new();
+            write_rel_time(&mut s, i128::from(ns), digits);
+            let n = i128::from(ns).unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            let (secs, frac) = (n / 1_000_000_000, n % 1_000_000_000);
+            let want = if digits == 0 {
+                format!("{sign}{secs}")
+            } else {
+                let f = format!("{frac:09}");
+                format!("{sign}{secs}.{}", &f[..digits])
+            };
+            proptest::prop_assert_eq!(s, want);
+        }
+    }
+
+    #[test]
     fn hex_width_follows_type() {
         let mut s = String::new();
         write_value(&mut s, &Value::Uint(0x800), FieldType::U16, Base::Hex);
