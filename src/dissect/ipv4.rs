@@ -203,15 +203,9 @@ pub static OPTION_TYPES: &[(u64, &str)] = &[
     (148, "Router Alert"),
 ];
 
-fn host_str(a: [u8; 4], out: &mut arrayvec::ArrayString<16>) {
+fn host_str(a: [u8; 4], out: &mut arrayvec::ArrayVec<u8, 16>) {
     // Dotted decimal without `core::fmt` (JSON writes four of these per IPv4 frame).
-    let mut digits = itoa::Buffer::new();
-    for (i, b) in a.iter().enumerate() {
-        if i > 0 {
-            let _ = out.try_push('.');
-        }
-        let _ = out.try_push_str(digits.format(*b));
-    }
+    crate::fields::value::write_ipv4(out, &a);
 }
 
 fn src_host<'a>(
@@ -220,9 +214,9 @@ fn src_host<'a>(
     emit: &mut crate::fields::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
-        let mut s = arrayvec::ArrayString::new();
+        let mut s = arrayvec::ArrayVec::new();
         host_str(ip.src(), &mut s);
-        emit(Value::Str(s.as_bytes()));
+        emit(Value::Str(&s));
     }
 }
 
@@ -232,9 +226,9 @@ fn dst_host<'a>(
     emit: &mut crate::fields::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
-        let mut s = arrayvec::ArrayString::new();
+        let mut s = arrayvec::ArrayVec::new();
         host_str(ip.dst(), &mut s);
-        emit(Value::Str(s.as_bytes()));
+        emit(Value::Str(&s));
     }
 }
 

@@ -178,13 +178,12 @@ fn host<'a>(
     emit: &mut crate::fields::Emit<'_>,
     which: u8,
 ) {
-    use std::fmt::Write as _;
     if let View::Ipv6(ip) = &l.view {
         for (i, a) in [ip.src(), ip.dst()].into_iter().enumerate() {
             if which & (1 << i) != 0 {
-                let mut s = arrayvec::ArrayString::<48>::new();
-                let _ = write!(s, "{}", std::net::Ipv6Addr::from(a));
-                emit(Value::Str(s.as_bytes()));
+                let mut s = arrayvec::ArrayVec::<u8, 48>::new();
+                crate::fields::value::write_ipv6(&mut s, &a);
+                emit(Value::Str(&s));
             }
         }
     }

@@ -298,12 +298,17 @@ pub fn write_flag_names(flags: u16, out: &mut String) {
 }
 
 /// The 12-character picture of the flags (`·······A··S·`).
-pub fn flags_str(flags: u16) -> arrayvec::ArrayString<36> {
-    const LETTERS: [char; 12] = ['R', 'R', 'R', 'A', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
-    let mut s = arrayvec::ArrayString::new();
+pub fn flags_str(flags: u16) -> arrayvec::ArrayVec<u8, 24> {
+    const LETTERS: [u8; 12] = *b"RRRACEUAPRSF";
+    const DOT: [u8; 2] = [0xc2, 0xb7]; // U+00B7 in UTF-8
+    let mut s = arrayvec::ArrayVec::new();
     for (i, letter) in LETTERS.iter().enumerate() {
         let bit = 1u16 << (11 - i);
-        s.push(if flags & bit != 0 { *letter } else { '\u{b7}' });
+        let _ = if flags & bit != 0 {
+            s.try_push(*letter).map_err(|_| ())
+        } else {
+            s.try_extend_from_slice(&DOT).map_err(|_| ())
+        };
     }
     s
 }
@@ -445,7 +450,7 @@ use crate::track::tcp::analysis as a;
 fn flags_str_field<'a>(layer: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
     if let View::Tcp(t) = &layer.view {
         if t.has_fixed_header() {
-            emit(Value::Str(flags_str(t.flags()).as_bytes()));
+            emit(Value::Str(&flags_str(t.flags())));
         }
     }
 }
@@ -869,7 +874,7 @@ mod tests {
     #[test]
     fn flags_picture() {
         assert_eq!(
-            flags_str(0x012).as_str(),
+            std::str::from_utf8(&flags_str(0x012)).unwrap_or("?"),
             "\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}"
         );
         let mut s = String::new();

@@ -209,6 +209,25 @@ pub trait TextOut {
     fn push_text(&mut self, s: &str);
     /// Makes room for `n` more bytes.
     fn reserve_bytes(&mut self, n: usize);
+    /// Appends the first `len` bytes of `buf` (ASCII). A `Vec<u8>` copies all `N` bytes (a
+    /// copy of known size is a few moves, not a `memcpy` call) and cuts the rest off again.
+    fn push_fixed<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
+        self.push_ascii(buf.get(..len).unwrap_or(buf));
+    }
+}
+
+impl<const CAP: usize> TextOut for arrayvec::ArrayVec<u8, CAP> {
+    fn push_ascii(&mut self, s: &[u8]) {
+        let room = self.remaining_capacity().min(s.len());
+        let _ = self.try_extend_from_slice(&s[..room]);
+    }
+    fn push_byte(&mut self, b: u8) {
+        let _ = self.try_push(b);
+    }
+    fn push_text(&mut self, s: &str) {
+        self.push_ascii(s.as_bytes());
+    }
+    fn reserve_bytes(&mut self, _: usize) {}
 }
 
 impl TextOut for String {
@@ -229,6 +248,11 @@ impl TextOut for String {
 impl TextOut for Vec<u8> {
     fn push_ascii(&mut self, s: &[u8]) {
         self.extend_from_slice(s);
+    }
+    fn push_fixed<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
+        let end = self.len() + len.min(N);
+        self.extend_from_slice(buf);
+        self.truncate(end);
     }
     fn push_byte(&mut self, b: u8) {
         self.push(b);
@@ -268,7 +292,11 @@ pub fn write_hex_colon<O: TextOut + ?Sized>(out: &mut O, bytes: &[u8]) {
         buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(*b)]);
     }
     if !rest.is_empty() {
-        out.push_ascii(&buf[skip..rest.len() * 3]);
+        if skip == 0 {
+            out.push_fixed(&buf, rest.len() * 3);
+        } else {
+            out.push_ascii(&buf[skip..rest.len() * 3]);
+        }
     }
 }
 
@@ -298,6 +326,45 @@ pub fn push_hex_byte(out: &mut String, b: u8) {
 /// the hot path of the default output).
 pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
     out.push_ascii(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends an unsigned integer in decimal: digits two at a time into a stack buffer at
+/// their final places, then one copy of known size (JSON writes ~40 numbers per frame).
+pub fn push_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
+    if n < 10 {
+        out.push_byte(b'0' + n as u8);
+        return;
+    }
+    let digits = n.ilog10() as usize + 1;
+    let mut buf = [b'0'; 20];
+    let (mut n, mut end) = (n, digits);
+    while n >= 100 {
+        let pair = DECIMAL_PAIRS[(n % 100) as usize];
+        n /= 100;
+        end -= 2;
+        if let Some(slot) = buf.get_mut(end..end + 2) {
+            slot.copy_from_slice(&pair);
+        }
+    }
+    if n >= 10 {
+        buf[..2].copy_from_slice(&DECIMAL_PAIRS[n as usize]);
+    } else {
+        buf[0] = b'0' + n as u8;
+    }
+    out.push_fixed(&buf, digits);
+}
+
+/// `00` to `99`.
+static DECIMAL_PAIRS: [[u8; 2]; 100] = decimal_pairs();
+
+const fn decimal_pairs() -> [[u8; 2]; 100] {
+    let mut table = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    table
 }
 
 /// Appends `label` then the number (`" Seq="`, 42 → `" Seq=42"`).
@@ -332,7 +399,7 @@ pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
         buf[len] = b'0' + b % 10;
         len += 1;
     }
-    out.push_ascii(&buf[..len]);
+    out.push_fixed(&buf, len);
 }
 
 /// Appends an IPv6 address in RFC 5952 form, as Wireshark prints it: lowercase hex groups
@@ -359,7 +426,7 @@ pub fn write_ipv6<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 16]) {
             run_len = 0;
         }
     }
-    let mut buf = [0u8; 39];
+    let mut buf = [0u8; 40];
     let mut len = 0;
     let mut i = 0;
     while i < 8 {
@@ -377,7 +444,7 @@ pub fn write_ipv6<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 16]) {
         len += write_hex_group(&mut buf[len..len + 4], groups[i]);
         i += 1;
     }
-    out.push_ascii(&buf[..len]);
+    out.push_fixed(&buf, len);
 }
 
 /// Writes one IPv6 group in lowercase hex without leading zeros; returns its length.
@@ -404,7 +471,7 @@ pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usi
         Err(_) => (n / 1_000_000_000, (n % 1_000_000_000) as u32),
     };
     match u64::try_from(secs) {
-        Ok(s) => out.push_ascii(buf.format(s).as_bytes()),
+        Ok(s) => push_u64(out, s),
         Err(_) => out.push_ascii(buf.format(secs).as_bytes()),
     }
     if digits > 0 {
@@ -416,12 +483,14 @@ pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usi
 /// Appends the first `digits` (1..=9) of a nanosecond fraction, zero-padded.
 pub fn push_fraction<O: TextOut + ?Sized>(out: &mut O, nanos: u32, digits: usize) {
     let mut buf = [b'0'; 9];
-    let mut n = nanos;
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
+    let mut n = nanos % 1_000_000_000;
+    // Four pairs from the right, then the leading digit.
+    for at in [7, 5, 3, 1] {
+        buf[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
+        n /= 100;
     }
-    out.push_ascii(&buf[..digits.min(9)]);
+    buf[0] = b'0' + n as u8;
+    out.push_fixed(&buf, digits.min(9));
 }
 
 /// True for characters that must never reach a terminal from packet data: the C0 and C1

@@ -11,7 +11,8 @@
 use super::Sink;
 use crate::dissect::{Dissection, Proto};
 use crate::fields::value::{
-    is_unsafe_char, push_num, write_hex_colon, write_ipv4, write_ipv6, write_mac, write_rel_time,
+    is_unsafe_char, push_num, push_u64, write_hex_colon, write_ipv4, write_ipv6, write_mac,
+    write_rel_time,
 };
 use crate::fields::{FieldDef, FieldType, Value, registry};
 use std::io::{self, Write};
@@ -60,6 +61,11 @@ impl<W: Write> JsonSink<W> {
 /// Appends `s` (bytes from the wire) as a JSON string literal.
 pub fn write_json_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
+    if is_plain_json_text(s) {
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return;
+    }
     let mut rest = s;
     loop {
         // Runs of plain printable ASCII (nearly every string is one) go in one copy.
@@ -80,6 +86,19 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &[u8]) {
         }
     }
     out.push(b'"');
+}
+
+/// True when the whole string goes into JSON as it is: no quote, backslash or control, and
+/// any non-ASCII part valid UTF-8 without an unsafe character (nearly every string).
+fn is_plain_json_text(s: &[u8]) -> bool {
+    let mut ascii = true;
+    for &b in s {
+        if b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f {
+            return false;
+        }
+        ascii &= b < 0x80;
+    }
+    ascii || std::str::from_utf8(s).is_ok_and(|t| !t.chars().any(is_unsafe_char))
 }
 
 /// True for bytes that stand for themselves inside a JSON string.
@@ -131,7 +150,7 @@ fn write_non_ascii(out: &mut Vec<u8>, run: &[u8]) {
 pub fn write_json_value(out: &mut Vec<u8>, v: &Value<'_>, ftype: FieldType) {
     match v {
         Value::Uint(n) if ftype == FieldType::Bool => write_bool(out, *n != 0),
-        Value::Uint(n) => push_num(out, *n),
+        Value::Uint(n) => push_u64(out, *n),
         Value::Int(n) => push_num(out, *n),
         Value::Bool(b) => write_bool(out, *b),
         Value::Present => out.extend_from_slice(b"true"),
@@ -150,7 +169,12 @@ pub fn write_json_value(out: &mut Vec<u8>, v: &Value<'_>, ftype: FieldType) {
 }
 
 fn write_bool(out: &mut Vec<u8>, b: bool) {
-    out.extend_from_slice(if b { b"true" } else { b"false" });
+    // Two copies of known size rather than one of either size (a `memcpy` call).
+    if b {
+        out.extend_from_slice(b"true");
+    } else {
+        out.extend_from_slice(b"false");
+    }
 }
 
 /// Writes what `f` writes between double quotes.
