@@ -209,10 +209,13 @@ pub trait TextOut {
     fn push_text(&mut self, s: &str);
     /// Makes room for `n` more bytes.
     fn reserve_bytes(&mut self, n: usize);
-    /// Appends the first `len` bytes of `buf` (ASCII). A `Vec<u8>` copies all `N` bytes (a
-    /// copy of known size is a few moves, not a `memcpy` call) and cuts the rest off again.
-    fn push_fixed<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
-        self.push_ascii(buf.get(..len).unwrap_or(buf));
+    /// Appends up to `N` ASCII bytes that `write` puts at the start of the buffer it is given,
+    /// returning how many. A `Vec<u8>` hands out its own tail (grown by `N`, then cut back):
+    /// the text is written where it stays, with no copy and no `memcpy` call.
+    fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
+        let mut buf = [0u8; N];
+        let len = write(&mut buf).min(N);
+        self.push_ascii(&buf[..len]);
     }
 }
 
@@ -249,10 +252,14 @@ impl TextOut for Vec<u8> {
     fn push_ascii(&mut self, s: &[u8]) {
         self.extend_from_slice(s);
     }
-    fn push_fixed<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
-        let end = self.len() + len.min(N);
-        self.extend_from_slice(buf);
-        self.truncate(end);
+    fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
+        let start = self.len();
+        self.extend_from_slice(&[0; N]);
+        let tail = self
+            .get_mut(start..)
+            .and_then(|t| <&mut [u8; N]>::try_from(t).ok());
+        let len = tail.map_or(0, write);
+        self.truncate(start + len.min(N));
     }
     fn push_byte(&mut self, b: u8) {
         self.push(b);
@@ -266,50 +273,59 @@ impl TextOut for Vec<u8> {
 }
 
 /// Writes bytes as colon-separated lowercase hex (`00:0c:29`), the way tshark prints FT_BYTES.
-/// Payloads make this the hottest function of JSON output, so it fills a stack buffer 32
-/// bytes at a time at fixed offsets (no bounds check, one 4-byte store per byte) and copies
-/// it out in one piece.
+/// Payloads make this the hottest function of JSON output, so it writes 32 bytes at a time
+/// straight into the output at fixed offsets (no bounds check, one 4-byte store per byte).
 pub fn write_hex_colon<O: TextOut + ?Sized>(out: &mut O, bytes: &[u8]) {
     const CHUNK: usize = 32;
+    if bytes.is_empty() {
+        return;
+    }
     out.reserve_bytes(bytes.len() * 3);
-    // Each byte is stored as 4 (":hh" and the next byte's colon, which the next store
-    // overwrites): one spare byte at the end.
-    let mut buf = [b':'; CHUNK * 3 + 1];
+    // Each byte is stored as 4 ("hh:" and a spare byte the next store overwrites); the
+    // colon after the very last byte is not kept.
     let mut chunks = bytes.chunks_exact(CHUNK);
-    let mut skip = 1; // the very first colon of the output is dropped
-    for chunk in &mut chunks {
-        let chunk: &[u8; CHUNK] = chunk.try_into().unwrap_or(&[0; CHUNK]);
-        for i in 0..CHUNK {
-            let at = i * 3;
-            buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(chunk[i])]);
-        }
-        out.push_ascii(&buf[skip..CHUNK * 3]);
-        skip = 0;
+    let last_full = chunks.remainder().is_empty();
+    let full = chunks.len();
+    for (n, chunk) in (&mut chunks).enumerate() {
+        let keep = if last_full && n + 1 == full {
+            CHUNK * 3 - 1
+        } else {
+            CHUNK * 3
+        };
+        out.fill::<{ CHUNK * 3 + 1 }>(|buf| {
+            for (i, b) in chunk.iter().enumerate().take(CHUNK) {
+                let at = i * 3;
+                if let Some(slot) = buf.get_mut(at..at + 4) {
+                    slot.copy_from_slice(&HEX_COLON[usize::from(*b)]);
+                }
+            }
+            keep
+        });
     }
     let rest = chunks.remainder();
-    for (i, b) in rest.iter().enumerate() {
-        let at = i * 3;
-        buf[at..at + 4].copy_from_slice(&COLON_HEX[usize::from(*b)]);
-    }
     if !rest.is_empty() {
-        if skip == 0 {
-            out.push_fixed(&buf, rest.len() * 3);
-        } else {
-            out.push_ascii(&buf[skip..rest.len() * 3]);
-        }
+        out.fill::<{ CHUNK * 3 + 1 }>(|buf| {
+            for (i, b) in rest.iter().enumerate().take(CHUNK) {
+                let at = i * 3;
+                if let Some(slot) = buf.get_mut(at..at + 4) {
+                    slot.copy_from_slice(&HEX_COLON[usize::from(*b)]);
+                }
+            }
+            rest.len() * 3 - 1
+        });
     }
 }
 
-/// `:hh:` for every byte value (payload dumps are the bulk of the JSON output).
-static COLON_HEX: [[u8; 4]; 256] = colon_hex_table();
+/// `hh::` for every byte value (payload dumps are the bulk of the JSON output).
+static HEX_COLON: [[u8; 4]; 256] = hex_colon_table();
 
-const fn colon_hex_table() -> [[u8; 4]; 256] {
+const fn hex_colon_table() -> [[u8; 4]; 256] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut table = [[b':'; 4]; 256];
     let mut i = 0;
     while i < 256 {
-        table[i][1] = HEX[i >> 4];
-        table[i][2] = HEX[i & 15];
+        table[i][0] = HEX[i >> 4];
+        table[i][1] = HEX[i & 15];
         i += 1;
     }
     table
@@ -328,30 +344,31 @@ pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
     out.push_ascii(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Appends an unsigned integer in decimal: digits two at a time into a stack buffer at
-/// their final places, then one copy of known size (JSON writes ~40 numbers per frame).
+/// Appends an unsigned integer in decimal, two digits at a time straight into the output
+/// (JSON writes ~40 numbers per frame).
 pub fn push_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
     if n < 10 {
         out.push_byte(b'0' + n as u8);
         return;
     }
     let digits = n.ilog10() as usize + 1;
-    let mut buf = [b'0'; 20];
-    let (mut n, mut end) = (n, digits);
-    while n >= 100 {
-        let pair = DECIMAL_PAIRS[(n % 100) as usize];
-        n /= 100;
-        end -= 2;
-        if let Some(slot) = buf.get_mut(end..end + 2) {
-            slot.copy_from_slice(&pair);
+    out.fill::<20>(|buf| {
+        let (mut n, mut end) = (n, digits);
+        while n >= 100 {
+            let pair = DECIMAL_PAIRS[(n % 100) as usize];
+            n /= 100;
+            end -= 2;
+            if let Some(slot) = buf.get_mut(end..end + 2) {
+                slot.copy_from_slice(&pair);
+            }
         }
-    }
-    if n >= 10 {
-        buf[..2].copy_from_slice(&DECIMAL_PAIRS[n as usize]);
-    } else {
-        buf[0] = b'0' + n as u8;
-    }
-    out.push_fixed(&buf, digits);
+        if n >= 10 {
+            buf[..2].copy_from_slice(&DECIMAL_PAIRS[n as usize]);
+        } else {
+            buf[0] = b'0' + n as u8;
+        }
+        digits
+    });
 }
 
 /// `00` to `99`.
@@ -380,8 +397,11 @@ pub fn write_mac<O: TextOut + ?Sized>(out: &mut O, mac: &[u8; 6]) {
 
 /// Appends an IPv4 address in dotted decimal.
 pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
-    // Into a stack buffer digit by digit, then one copy: cheaper than seven small ones.
-    let mut buf = [0u8; 15];
+    // Digit by digit straight into the output: cheaper than seven small copies.
+    out.fill::<16>(|buf| ipv4_digits(buf, a));
+}
+
+fn ipv4_digits(buf: &mut [u8; 16], a: &[u8; 4]) -> usize {
     let mut len = 0;
     for (i, &b) in a.iter().enumerate() {
         if i > 0 {
@@ -399,7 +419,7 @@ pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
         buf[len] = b'0' + b % 10;
         len += 1;
     }
-    out.push_fixed(&buf, len);
+    len
 }
 
 /// Appends an IPv6 address in RFC 5952 form, as Wireshark prints it: lowercase hex groups
@@ -426,7 +446,10 @@ pub fn write_ipv6<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 16]) {
             run_len = 0;
         }
     }
-    let mut buf = [0u8; 40];
+    out.fill::<40>(|buf| ipv6_groups(buf, &groups, best_at, best_len));
+}
+
+fn ipv6_groups(buf: &mut [u8; 40], groups: &[u16; 8], best_at: usize, best_len: usize) -> usize {
     let mut len = 0;
     let mut i = 0;
     while i < 8 {
@@ -444,7 +467,7 @@ pub fn write_ipv6<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 16]) {
         len += write_hex_group(&mut buf[len..len + 4], groups[i]);
         i += 1;
     }
-    out.push_fixed(&buf, len);
+    len
 }
 
 /// Writes one IPv6 group in lowercase hex without leading zeros; returns its length.
@@ -482,15 +505,16 @@ pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usi
 
 /// Appends the first `digits` (1..=9) of a nanosecond fraction, zero-padded.
 pub fn push_fraction<O: TextOut + ?Sized>(out: &mut O, nanos: u32, digits: usize) {
-    let mut buf = [b'0'; 9];
-    let mut n = nanos % 1_000_000_000;
-    // Four pairs from the right, then the leading digit.
-    for at in [7, 5, 3, 1] {
-        buf[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
-        n /= 100;
-    }
-    buf[0] = b'0' + n as u8;
-    out.push_fixed(&buf, digits.min(9));
+    out.fill::<9>(|buf| {
+        let mut n = nanos % 1_000_000_000;
+        // Four pairs from the right, then the leading digit.
+        for at in [7, 5, 3, 1] {
+            buf[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
+            n /= 100;
+        }
+        buf[0] = b'0' + n as u8;
+        digits.min(9)
+    });
 }
 
 /// True for characters that must never reach a terminal from packet data: the C0 and C1
