@@ -172,6 +172,33 @@ pub fn write_text(out: &mut impl fmt::Write, raw: &[u8]) -> fmt::Result {
 /// malformed, as is a walk longer than [`MAX_NAME_STEPS`].
 pub fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), Stop> {
     let mut raw: ArrayVec<u8, NAME_BUF> = ArrayVec::new();
+    let (used, loops) = walk_name(msg, start, Some(&mut raw))?;
+    let kind = if loops {
+        raw.clear();
+        NameKind::Loops
+    } else if raw.is_full() {
+        NameKind::TooLong
+    } else if raw.is_empty() {
+        NameKind::Root
+    } else {
+        NameKind::Text
+    };
+    Ok((Name { raw, kind }, used))
+}
+
+/// How many bytes the name at `start` takes in place, with the errors [`read_name`] gives,
+/// without copying its text (the record walk does this for every record of every field).
+pub fn skip_name(msg: &[u8], start: usize) -> Result<usize, Stop> {
+    walk_name(msg, start, None).map(|(used, _)| used)
+}
+
+/// Follows the name at `start`, appending its labels to `raw` when given. Returns the bytes
+/// it takes in place and whether it ended as a pointer loop.
+fn walk_name(
+    msg: &[u8],
+    start: usize,
+    mut raw: Option<&mut ArrayVec<u8, NAME_BUF>>,
+) -> Result<(usize, bool), Stop> {
     let mut pos = start;
     let mut in_place: Option<usize> = None;
     let mut jumps = 0u32;
@@ -190,13 +217,12 @@ pub fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), Stop> {
             0x00 => {
                 let label = msg.get(pos..pos + len as usize).ok_or(Stop::Short)?;
                 pos += len as usize;
-                if !raw.is_empty() {
-                    let _ = raw.try_push(b'.');
-                }
-                for &b in label {
-                    if raw.try_push(b).is_err() {
-                        break;
+                if let Some(raw) = raw.as_deref_mut() {
+                    if !raw.is_empty() {
+                        let _ = raw.try_push(b'.');
                     }
+                    let room = raw.remaining_capacity().min(label.len());
+                    let _ = raw.try_extend_from_slice(&label[..room]);
                 }
             }
             0xc0 => {
@@ -205,25 +231,14 @@ pub fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), Stop> {
                 let here = *in_place.get_or_insert_with(|| pos - start);
                 jumps += 1;
                 if jumps > MAX_POINTER_JUMPS {
-                    let name = Name {
-                        raw: ArrayVec::new(),
-                        kind: NameKind::Loops,
-                    };
-                    return Ok((name, here));
+                    return Ok((here, true));
                 }
                 pos = (((len & 0x3f) as usize) << 8) | low as usize;
             }
             _ => return Err(Stop::Malformed("unsupported DNS label type")),
         }
     }
-    let kind = if raw.is_full() {
-        NameKind::TooLong
-    } else if raw.is_empty() {
-        NameKind::Root
-    } else {
-        NameKind::Text
-    };
-    Ok((Name { raw, kind }, in_place.unwrap_or_else(|| pos - start)))
+    Ok((in_place.unwrap_or(pos - start), false))
 }
 
 /// The section a resource record is in.
@@ -240,8 +255,8 @@ pub enum Section {
 /// A question.
 #[derive(Debug, Clone)]
 pub struct Question {
-    /// Name asked for.
-    pub name: Name,
+    /// Offset of the name asked for (read with [`Dns::name`]).
+    pub name_at: usize,
     /// Type asked for.
     pub qtype: u16,
     /// Class, with the mDNS unicast-response bit.
@@ -253,8 +268,8 @@ pub struct Question {
 pub struct Rr {
     /// Section.
     pub section: Section,
-    /// Owner name.
-    pub name: Name,
+    /// Offset of the owner name (read with [`Dns::name`]).
+    pub name_at: usize,
     /// Type.
     pub rtype: u16,
     /// Class, with the mDNS cache-flush bit (for OPT: the UDP payload size).
@@ -289,13 +304,13 @@ pub struct Records<'a> {
 
 impl Records<'_> {
     fn read(&mut self) -> Result<Record, Stop> {
-        let (name, n) = read_name(self.msg, self.pos)?;
-        let at = self.pos + n;
+        let name_at = self.pos;
+        let at = name_at + skip_name(self.msg, name_at)?;
         if self.section == 0 {
             let fixed = self.msg.get(at..at + 4).ok_or(Stop::Short)?;
             self.pos = at + 4;
             return Ok(Record::Question(Question {
-                name,
+                name_at,
                 qtype: be16(fixed, 0),
                 qclass: be16(fixed, 2),
             }));
@@ -311,7 +326,7 @@ impl Records<'_> {
         };
         Ok(Record::Rr(Rr {
             section,
-            name,
+            name_at,
             rtype: be16(fixed, 0),
             class: be16(fixed, 2),
             ttl: be32(fixed, 4),
@@ -355,6 +370,18 @@ pub struct Dns<'a> {
 }
 
 impl<'a> Dns<'a> {
+    /// The name at `at`, read again for the record walk that found it there; a name that
+    /// cannot be read (never, after that walk) shows as the root.
+    pub fn name(&self, at: usize) -> Name {
+        read_name(self.msg, at).map_or(
+            Name {
+                raw: ArrayVec::new(),
+                kind: NameKind::Root,
+            },
+            |(name, _)| name,
+        )
+    }
+
     /// A view of `msg` (without the TCP length prefix).
     pub fn new(msg: &'a [u8], mdns: bool) -> Self {
         Dns { msg, mdns }
@@ -432,7 +459,7 @@ impl<'a> Dns<'a> {
                     let _ = out.write_char(' ');
                     let _ = write_type(out, q.qtype);
                     let _ = out.write_char(' ');
-                    let _ = q.name.write(out);
+                    let _ = self.name(q.name_at).write(out);
                     if self.mdns {
                         let qu = q.qclass & MDNS_CLASS_BIT != 0;
                         let _ = write!(out, ", \"{}\" question", if qu { "QU" } else { "QM" });
@@ -481,31 +508,31 @@ impl<'a> Dns<'a> {
             }
             // MD, MF, MB, MG, MR, NSAP-PTR: tshark shows the owner, then reads one name.
             3 | 4 | 7 | 8 | 9 | 23 => {
-                write_owner(rr, out);
+                write_owner(self, rr, out);
                 name_at(at)?;
             }
             // MINFO, RP: owner, then two names.
             14 | 17 => {
-                write_owner(rr, out);
+                write_owner(self, rr, out);
                 let (_, n) = name_at(at)?;
                 name_at(at + n)?;
             }
             // AFSDB, RT: owner, then a 16-bit value and a name.
             18 | 21 => {
-                write_owner(rr, out);
+                write_owner(self, rr, out);
                 name_at(at + 2)?;
             }
             // PX: owner, then a preference and two names.
             26 => {
-                write_owner(rr, out);
+                write_owner(self, rr, out);
                 let (_, n) = name_at(at + 2)?;
                 name_at(at + 2 + n)?;
             }
             // NULL, NSAP: the owner only.
-            10 | 22 => write_owner(rr, out),
+            10 | 22 => write_owner(self, rr, out),
             // X25, ISDN: owner, then a length byte.
             19 | 20 => {
-                write_owner(rr, out);
+                write_owner(self, rr, out);
                 self.bytes(at, 1)?;
             }
             rtype::SOA => {
@@ -606,9 +633,9 @@ pub mod rtype {
     pub const OPT: u16 = 41;
 }
 
-fn write_owner(rr: &Rr, out: &mut impl fmt::Write) {
+fn write_owner(dns: &Dns<'_>, rr: &Rr, out: &mut impl fmt::Write) {
     let _ = out.write_char(' ');
-    let _ = rr.name.write(out);
+    let _ = dns.name(rr.name_at).write(out);
 }
 
 fn write_type(out: &mut impl fmt::Write, t: u16) -> fmt::Result {
@@ -1038,7 +1065,7 @@ fn class_of(dns: &Dns<'_>, class: u16) -> u16 {
 }
 
 each!(qry_name, questions, |dns, q, emit| {
-    emit_name(&q.name, emit)
+    emit_name(&dns.name(q.name_at), emit)
 });
 each!(qry_type, questions, |dns, q, emit| {
     emit(Value::Uint(q.qtype as u64))
@@ -1054,7 +1081,7 @@ each!(qry_qu, questions, |dns, q, emit| {
 each!(resp_name, rrs, |dns, rr, emit| {
     // tshark splits an SRV owner into service, protocol and name instead.
     if rr.rtype != rtype::SRV {
-        emit_name(&rr.name, emit);
+        emit_name(&dns.name(rr.name_at), emit);
     }
 });
 each!(resp_type, rrs, |dns, rr, emit| {
@@ -1609,7 +1636,7 @@ mod tests {
             if let Record::Rr(rr) = r {
                 let _ = txt_strings(msg, rr.rdata_at, rr.rdlen).count();
                 assert!(nsec_types(msg, &rr).count() <= 256 * 256);
-                assert!(rr.name.shown().len() <= MAX_NAME_SHOWN);
+                assert!(d.name(rr.name_at).shown().len() <= MAX_NAME_SHOWN);
             }
         }
         for at in 0..msg.len() {
