@@ -9,6 +9,7 @@
 //! Strings from the wire are escaped so the document is always valid UTF-8 JSON.
 
 use super::Sink;
+use super::bytebuf::ByteBuf;
 use crate::dissect::{Dissection, Proto};
 use crate::fields::value::{
     is_unsafe_char, push_num, push_u64, write_hex_colon, write_ipv4, write_ipv6, write_mac,
@@ -31,7 +32,7 @@ pub struct JsonSink<W: Write> {
     out: W,
     style: JsonStyle,
     first: bool,
-    buf: Vec<u8>,
+    buf: ByteBuf,
     flush_each: bool,
 }
 
@@ -52,14 +53,14 @@ impl<W: Write> JsonSink<W> {
             out,
             style,
             first: true,
-            buf: Vec::new(),
+            buf: ByteBuf::new(),
             flush_each: false,
         }
     }
 }
 
 /// Appends `s` (bytes from the wire) as a JSON string literal.
-pub fn write_json_str(out: &mut Vec<u8>, s: &[u8]) {
+pub fn write_json_str(out: &mut ByteBuf, s: &[u8]) {
     out.push(b'"');
     if is_plain_json_text(s) {
         out.extend_from_slice(s);
@@ -107,7 +108,7 @@ fn is_plain_json(b: u8) -> bool {
 }
 
 /// Escapes one ASCII byte that is not plain: a quote, a backslash or a control.
-fn write_ascii_escape(out: &mut Vec<u8>, b: u8) {
+fn write_ascii_escape(out: &mut ByteBuf, b: u8) {
     match b {
         b'"' => out.extend_from_slice(b"\\\""),
         b'\\' => out.extend_from_slice(b"\\\\"),
@@ -119,14 +120,14 @@ fn write_ascii_escape(out: &mut Vec<u8>, b: u8) {
 }
 
 /// `\uNNNN` for a character that must not appear raw.
-fn write_u_escape(out: &mut Vec<u8>, c: u32) {
+fn write_u_escape(out: &mut ByteBuf, c: u32) {
     let _ = write!(out, "\\u{c:04x}");
 }
 
 /// Appends a run of non-ASCII bytes: valid UTF-8 as it is, except controls (C1 too: U+009B
 /// is an 8-bit CSI) and bidi overrides, escaped so the document itself is safe to show on a
 /// terminal; invalid bytes as `\\xNN` text.
-fn write_non_ascii(out: &mut Vec<u8>, run: &[u8]) {
+fn write_non_ascii(out: &mut ByteBuf, run: &[u8]) {
     for chunk in run.utf8_chunks() {
         let valid = chunk.valid();
         if valid.chars().any(is_unsafe_char) {
@@ -147,7 +148,8 @@ fn write_non_ascii(out: &mut Vec<u8>, run: &[u8]) {
 }
 
 /// Appends one value as typed JSON.
-pub fn write_json_value(out: &mut Vec<u8>, v: &Value<'_>, ftype: FieldType) {
+#[inline(always)]
+pub fn write_json_value(out: &mut ByteBuf, v: &Value<'_>, ftype: FieldType) {
     match v {
         Value::Uint(n) if ftype == FieldType::Bool => write_bool(out, *n != 0),
         Value::Uint(n) => push_u64(out, *n),
@@ -168,7 +170,7 @@ pub fn write_json_value(out: &mut Vec<u8>, v: &Value<'_>, ftype: FieldType) {
     }
 }
 
-fn write_bool(out: &mut Vec<u8>, b: bool) {
+fn write_bool(out: &mut ByteBuf, b: bool) {
     // Two copies of known size rather than one of either size (a `memcpy` call).
     if b {
         out.extend_from_slice(b"true");
@@ -178,7 +180,7 @@ fn write_bool(out: &mut Vec<u8>, b: bool) {
 }
 
 /// Writes what `f` writes between double quotes.
-fn quoted(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
+fn quoted(out: &mut ByteBuf, f: impl FnOnce(&mut ByteBuf)) {
     out.push(b'"');
     f(out);
     out.push(b'"');
@@ -216,11 +218,9 @@ impl JsonField {
     }
 
     /// Appends `,"name":`.
-    fn write_key(&self, out: &mut Vec<u8>) {
+    fn write_key(&self, out: &mut ByteBuf) {
         if self.key_len <= KEY_ROOM {
-            let end = out.len() + self.key_len;
-            out.extend_from_slice(&self.key);
-            out.truncate(end);
+            out.extend_prefix(&self.key, self.key_len);
         } else {
             out.extend_from_slice(&self.long_key);
         }
@@ -256,7 +256,7 @@ fn json_fields(proto: Proto) -> &'static [JsonField] {
 }
 
 /// Appends the JSON object of one frame (no trailing newline).
-pub fn write_packet(out: &mut Vec<u8>, d: &Dissection<'_>) {
+pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
     out.extend_from_slice(b"{\"layers\":{");
     // One entry per protocol met: never more than the frame's layers.
     let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
@@ -290,7 +290,7 @@ pub fn write_packet(out: &mut Vec<u8>, d: &Dissection<'_>) {
 
 /// Appends `{"field":value,...` for one layer (the caller closes it). Every key is written
 /// with its leading comma; the first one's comma becomes the `{`.
-fn write_layer_fields(out: &mut Vec<u8>, layer: &crate::dissect::Layer<'_>, d: &Dissection<'_>) {
+fn write_layer_fields(out: &mut ByteBuf, layer: &crate::dissect::Layer<'_>, d: &Dissection<'_>) {
     let open_at = out.len();
     for field in json_fields(layer.proto) {
         let def = field.def;
@@ -336,7 +336,7 @@ impl<W: Write> Sink for JsonSink<W> {
             self.buf.push(b'\n');
         }
         if self.flush_each || self.buf.len() >= OUTPUT_CHUNK {
-            self.out.write_all(&self.buf)?;
+            self.out.write_all(self.buf.as_slice())?;
             self.buf.clear();
         }
         Ok(())
@@ -347,13 +347,13 @@ impl<W: Write> Sink for JsonSink<W> {
     }
 
     fn end_block(&mut self) -> io::Result<()> {
-        self.out.write_all(&self.buf)?;
+        self.out.write_all(self.buf.as_slice())?;
         self.buf.clear();
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.write_all(&self.buf)?;
+        self.out.write_all(self.buf.as_slice())?;
         self.buf.clear();
         if self.style == JsonStyle::Array {
             self.out

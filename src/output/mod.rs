@@ -1,6 +1,7 @@
 //! Output formats. Every format is a [`Sink`] that receives dissected frames in order and
 //! writes to a buffered writer; all of them read values through the field registry.
 
+pub mod bytebuf;
 pub mod columns;
 pub mod fields;
 pub mod hexdump;
