@@ -112,7 +112,7 @@ fn bench(c: &mut Criterion) {
     });
 
     g.bench_function("json", |b| {
-        let mut out = String::new();
+        let mut out = wiresift::output::bytebuf::ByteBuf::new();
         b.iter(|| {
             for (i, (data, len, ts)) in frames.iter().enumerate() {
                 let d = dissect(

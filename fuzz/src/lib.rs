@@ -20,6 +20,7 @@ use wiresift::dissect::{self, Depth, Dissection, FrameTimes, NoTftp, Problem};
 use wiresift::fields::value::is_unsafe_char;
 use wiresift::fields::{FieldId, LayerSel, Needs, registry};
 use wiresift::filter::Filter;
+use wiresift::output::bytebuf::ByteBuf;
 use wiresift::output::fields::{FieldsOptions, FieldsSink, Quote, write_field_value};
 use wiresift::output::{Columns, OutputOptions, Resolve, Sink, TimeFormat};
 use wiresift::output::{hexdump, json, summary, tree};
@@ -271,10 +272,11 @@ fn check_tree_and_json(d: &Dissection<'_>, resolve_mac: bool) -> String {
     let mut text = String::new();
     tree::write_tree(&mut text, d, &opts);
     assert_printable(&text, "\n");
-    let mut doc = String::new();
-    json::write_packet(&mut doc, d);
-    assert_printable(&doc, "");
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(&doc) {
+    let mut buf = ByteBuf::with_room(4096);
+    json::write_packet(&mut buf, d);
+    let doc = std::str::from_utf8(buf.as_slice()).expect("JSON output is UTF-8");
+    assert_printable(doc, "");
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(doc) {
         panic!("invalid JSON ({e}): {doc}");
     }
     text
@@ -300,6 +302,7 @@ pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
 
     let reg = registry();
     let mut cell = String::new();
+    let mut json_cell = ByteBuf::with_room(256);
     for (id, def) in reg.all() {
         reg.each_value(id, d, LayerSel::All, &mut |v| {
             cell.clear();
@@ -308,10 +311,11 @@ pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
             cell.clear();
             tree::write_tree_value(&mut cell, def, &v);
             assert_printable(&cell, "");
-            cell.clear();
-            json::write_json_value(&mut cell, &v, def.ftype);
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(&cell) {
-                panic!("{}: invalid JSON value ({e}): {cell}", def.name);
+            json_cell.clear();
+            json::write_json_value(&mut json_cell, &v, def.ftype);
+            let value = std::str::from_utf8(json_cell.as_slice()).expect("JSON value is UTF-8");
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(value) {
+                panic!("{}: invalid JSON value ({e}): {value}", def.name);
             }
         });
         reg.each_value(id, d, LayerSel::Range(2, 2), &mut |_| {});

@@ -238,7 +238,7 @@ fn walk_name(
             _ => return Err(Stop::Malformed("unsupported DNS label type")),
         }
     }
-    Ok((in_place.unwrap_or(pos - start), false))
+    Ok((in_place.unwrap_or_else(|| pos - start), false))
 }
 
 /// The section a resource record is in.

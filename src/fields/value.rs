@@ -345,12 +345,27 @@ pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
 }
 
 /// Appends an unsigned integer in decimal, two digits at a time straight into the output
-/// (JSON writes ~40 numbers per frame).
+/// (JSON writes ~40 numbers per frame, most of them below 10 000: those take a short path).
+#[inline]
 pub fn push_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
-    if n < 10 {
-        out.push_byte(b'0' + n as u8);
-        return;
+    match n {
+        0..10 => out.push_byte(b'0' + n as u8),
+        10..100 => out.push_ascii(&DECIMAL_PAIRS[n as usize]),
+        100..1000 => {
+            let [a, b] = DECIMAL_PAIRS[(n % 100) as usize];
+            out.push_ascii(&[b'0' + (n / 100) as u8, a, b]);
+        }
+        1000..10000 => {
+            let [a, b] = DECIMAL_PAIRS[(n / 100) as usize];
+            let [c, d] = DECIMAL_PAIRS[(n % 100) as usize];
+            out.push_ascii(&[a, b, c, d]);
+        }
+        _ => push_long_u64(out, n),
     }
+}
+
+/// [`push_u64`] for 10 000 and up.
+fn push_long_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
     let digits = n.ilog10() as usize + 1;
     out.fill::<20>(|buf| {
         let (mut n, mut end) = (n, digits);

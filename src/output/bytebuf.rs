@@ -28,8 +28,13 @@ impl Default for ByteBuf {
 impl ByteBuf {
     /// An empty buffer with [`INITIAL_LEN`] bytes of room.
     pub fn new() -> Self {
+        Self::with_room(INITIAL_LEN)
+    }
+
+    /// An empty buffer with `room` bytes allocated (it grows as needed).
+    pub fn with_room(room: usize) -> Self {
         ByteBuf {
-            bytes: vec![0; INITIAL_LEN],
+            bytes: vec![0; room],
             len: 0,
         }
     }

@@ -92,14 +92,42 @@ pub fn write_json_str(out: &mut ByteBuf, s: &[u8]) {
 /// True when the whole string goes into JSON as it is: no quote, backslash or control, and
 /// any non-ASCII part valid UTF-8 without an unsafe character (nearly every string).
 fn is_plain_json_text(s: &[u8]) -> bool {
+    // Eight bytes at a time (SWAR): most strings are short and plain ASCII.
     let mut ascii = true;
-    for &b in s {
-        if b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f {
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        if has_json_special(w) {
             return false;
         }
-        ascii &= b < 0x80;
+        ascii &= w & HIGH_BITS == 0;
     }
+    let rest = words.remainder();
+    // The tail, padded with a plain byte.
+    let mut last = [b'a'; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    let w = u64::from_le_bytes(last);
+    if has_json_special(w) {
+        return false;
+    }
+    ascii &= w & HIGH_BITS == 0;
     ascii || std::str::from_utf8(s).is_ok_and(|t| !t.chars().any(is_unsafe_char))
+}
+
+/// The top bit of every byte of a word.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// 0x01 in every byte of a word.
+const LOW_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// True when one of the word's bytes is a control (below 0x20 or 0x7f), a quote or a
+/// backslash. Exact, not only likely: `(x - 0x01..) & !x & 0x80..` is non-zero exactly when
+/// some byte of `x` is zero, and `(w - n*0x01..) & !w & 0x80..` when some byte is below n.
+fn has_json_special(w: u64) -> bool {
+    let has_zero = |x: u64| x.wrapping_sub(LOW_ONES) & !x & HIGH_BITS != 0;
+    w.wrapping_sub(0x20 * LOW_ONES) & !w & HIGH_BITS != 0
+        || has_zero(w ^ (u64::from(b'"') * LOW_ONES))
+        || has_zero(w ^ (u64::from(b'\\') * LOW_ONES))
+        || has_zero(w ^ (0x7f * LOW_ONES))
 }
 
 /// True for bytes that stand for themselves inside a JSON string.
@@ -364,5 +392,70 @@ impl<W: Write> Sink for JsonSink<W> {
                 .write_all(if self.first { b"[\n]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// The plain char-by-char escaper the fast paths must agree with.
+    fn reference(s: &[u8]) -> String {
+        let mut out = String::from("\"");
+        for chunk in s.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if is_unsafe_char(c) => {
+                        let _ = write!(out, "\\u{:04x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\\\x{b:02x}");
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn escaped(s: &[u8]) -> Vec<u8> {
+        let mut out = ByteBuf::new();
+        write_json_str(&mut out, s);
+        out.as_slice().to_vec()
+    }
+
+    #[test]
+    fn every_special_byte_in_every_position() {
+        for special in [0u8, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xc2, 0xff, b'\n'] {
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut s = vec![b'x'; len];
+                    s[at] = special;
+                    assert_eq!(escaped(&s), reference(&s).into_bytes(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_match_the_reference(s in proptest::collection::vec(proptest::prop_oneof![
+            4 => 0x20u8..0x7f,
+            1 => proptest::num::u8::ANY,
+        ], 0..40)) {
+            proptest::prop_assert_eq!(escaped(&s), reference(&s).into_bytes());
+        }
+
+        #[test]
+        fn text_matches_the_reference(s in "\\PC{0,20}[\u{0}-\u{a0}\u{202e}\u{b7}]{0,3}\\PC{0,5}") {
+            proptest::prop_assert_eq!(escaped(s.as_bytes()), reference(s.as_bytes()).into_bytes());
+        }
     }
 }

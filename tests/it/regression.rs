@@ -23,8 +23,9 @@ fn r001_json_c1_control_in_tftp_string() {
     bodies::frame(&INPUT);
     let frame = bodies::frame_of(&INPUT).expect("a frame");
     let d = dissect::dissect(1, frame, FrameTimes::default(), Depth::All, &NoTftp);
-    let mut doc = String::new();
-    json::write_packet(&mut doc, &d);
+    let mut buf = wiresift::output::bytebuf::ByteBuf::with_room(1024);
+    json::write_packet(&mut buf, &d);
+    let doc = std::str::from_utf8(buf.as_slice()).expect("UTF-8");
     assert!(!doc.contains('\u{9b}'), "{doc}");
     assert!(doc.contains(r#""tftp.source_file":"\u009b31m""#), "{doc}");
 }
