@@ -12,6 +12,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::FrameTimes;
+use crate::output::bytebuf::ByteBuf;
 
 /// Spins on a gate before sleeping (about 50 µs): a block takes tens of microseconds or more,
 /// about what a sleep and wake-up cost, so a short spin usually wins; a longer one only burns
@@ -237,26 +238,52 @@ impl<'a> Chain<'a> {
     }
 }
 
-/// The output, written block after block in file order.
-pub struct OrderedOut<'w> {
-    gate: Gate,
-    state: Mutex<OutState<'w>>,
+/// A block's text buffer: a `Vec<u8>`, or the [`ByteBuf`] JSON writes into in place.
+pub trait BlockText: Default + Send {
+    /// The text.
+    fn text(&self) -> &[u8];
+    /// Empties it (keeping its room).
+    fn clear_text(&mut self);
 }
 
-struct OutState<'w> {
+impl BlockText for Vec<u8> {
+    fn text(&self) -> &[u8] {
+        self
+    }
+    fn clear_text(&mut self) {
+        self.clear();
+    }
+}
+
+impl BlockText for ByteBuf {
+    fn text(&self) -> &[u8] {
+        self.as_slice()
+    }
+    fn clear_text(&mut self) {
+        self.clear();
+    }
+}
+
+/// The output, written block after block in file order.
+pub struct OrderedOut<'w, T: BlockText = Vec<u8>> {
+    gate: Gate,
+    state: Mutex<OutState<'w, T>>,
+}
+
+struct OutState<'w, T> {
     out: &'w mut (dyn Write + Send),
     /// Texts of blocks finished before their turn.
-    parked: BTreeMap<u64, Vec<u8>>,
+    parked: BTreeMap<u64, T>,
     /// Their total length.
     parked_bytes: usize,
     /// Emptied text buffers, for reuse.
-    spare: Vec<Vec<u8>>,
+    spare: Vec<T>,
     error: Option<io::Error>,
 }
 
-impl<'w> OrderedOut<'w> {
+impl<'w, T: BlockText> OrderedOut<'w, T> {
     /// Output to `out`, starting with block 0.
-    pub fn new(out: &'w mut (dyn Write + Send)) -> OrderedOut<'w> {
+    pub fn new(out: &'w mut (dyn Write + Send)) -> OrderedOut<'w, T> {
         OrderedOut {
             gate: Gate::default(),
             state: Mutex::new(OutState {
@@ -272,18 +299,19 @@ impl<'w> OrderedOut<'w> {
     /// Hands block `index`'s `text` on: written now if it is the block's turn, else parked
     /// for the writer of the block before (`text` is swapped for an empty buffer). False
     /// when there is no room to park it: the caller must [`OrderedOut::write_in_turn`].
-    pub fn park_or_write(&self, index: u64, text: &mut Vec<u8>, chain: &Chain<'_>) -> bool {
+    pub fn park_or_write(&self, index: u64, text: &mut T, chain: &Chain<'_>) -> bool {
         let mut state = lock(&self.state);
         if self.gate.current() == index {
             drop(state);
-            self.write_in_turn(index, chain, |out| out.write_all(text));
-            text.clear();
+            self.write_in_turn(index, chain, |out| out.write_all(text.text()));
+            text.clear_text();
             return true;
         }
-        if state.parked.len() >= MAX_PARKED || state.parked_bytes + text.len() > MAX_PARKED_BYTES {
+        let len = text.text().len();
+        if state.parked.len() >= MAX_PARKED || state.parked_bytes + len > MAX_PARKED_BYTES {
             return false;
         }
-        state.parked_bytes += text.len();
+        state.parked_bytes += len;
         let spare = state.spare.pop().unwrap_or_default();
         state.parked.insert(index, std::mem::replace(text, spare));
         true
@@ -310,9 +338,9 @@ impl<'w> OrderedOut<'w> {
             let Some(mut text) = state.parked.remove(&next) else {
                 break;
             };
-            written = state.out.write_all(&text);
-            state.parked_bytes -= text.len();
-            text.clear();
+            written = state.out.write_all(text.text());
+            state.parked_bytes -= text.text().len();
+            text.clear_text();
             if state.spare.len() < MAX_SPARE {
                 state.spare.push(text);
             }

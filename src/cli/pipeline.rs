@@ -28,12 +28,14 @@ use std::sync::Mutex;
 use bumpalo::Bump;
 
 use super::blocks::{Chain, Gate, OrderedOut, frame_number, frame_times, lock, spawn_workers};
-use super::config::Config;
+use super::config::{Config, OutputKind};
 use super::run::{RunStats, make_sink_to};
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::{self, Depth, Dissection, IpAddr, TftpLookup};
 use crate::output::Sink;
+use crate::output::bytebuf::ByteBuf;
+use crate::output::json::JsonSink;
 use crate::stats::Reports;
 use crate::track::Trackers;
 use crate::track::defrag::Defragmenter;
@@ -83,11 +85,11 @@ struct Shared<'a, 'w> {
     /// The block whose turn it is in step 2.
     track_gate: Gate,
     serial: Mutex<Serial>,
-    out: OrderedOut<'w>,
+    out: OrderedOut<'w, ByteBuf>,
 }
 
 /// A writer into a worker's block text, shared with the worker's sink.
-struct BlockText(Rc<RefCell<Vec<u8>>>);
+struct BlockText(Rc<RefCell<ByteBuf>>);
 
 impl Write for BlockText {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -96,6 +98,15 @@ impl Write for BlockText {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// The sink that formats a worker's blocks into `text`. JSON writes straight into it (no
+/// second copy of the bulkiest output); the other formats write through [`BlockText`].
+fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn Sink> {
+    match &cfg.output {
+        OutputKind::Json(style) => Box::new(JsonSink::in_place(text.clone(), *style)),
+        _ => make_sink_to(cfg, BlockText(text.clone())),
     }
 }
 
@@ -116,7 +127,7 @@ struct Scratch {
     query_ends: Vec<usize>,
     /// Which frames passed the display filter.
     passed: Vec<bool>,
-    text: Rc<RefCell<Vec<u8>>>,
+    text: Rc<RefCell<ByteBuf>>,
     sink: Box<dyn Sink>,
     /// Set when the block went bad mid-way: the records read, and why.
     early_end: Option<(u64, CaptureError)>,
@@ -176,11 +187,11 @@ fn finish(
     read: u64,
     damage: Option<CaptureError>,
 ) -> io::Result<RunStats> {
-    let closing = Rc::new(RefCell::new(Vec::new()));
-    let mut sink = make_sink_to(cfg, BlockText(closing.clone()));
+    let closing = Rc::new(RefCell::new(ByteBuf::with_room(64)));
+    let mut sink = block_sink(cfg, &closing);
     sink.resume(serial.displayed);
     sink.finish()?;
-    out.write_all(&closing.borrow())?;
+    out.write_all(closing.borrow().as_slice())?;
     out.flush()?;
     let mut warnings = serial.trackers.limit_warnings();
     warnings.extend(serial.defrag.limit_warnings());
@@ -198,7 +209,7 @@ fn finish(
 
 /// One worker: claims blocks until the records end.
 fn work(shared: &Shared<'_, '_>) {
-    let text = Rc::new(RefCell::new(Vec::new()));
+    let text = Rc::new(RefCell::new(ByteBuf::default()));
     let mut input = Input {
         block: Block::default(),
         records: Vec::new(),
@@ -209,7 +220,7 @@ fn work(shared: &Shared<'_, '_>) {
         storage: Vec::new(),
         query_ends: Vec::new(),
         passed: Vec::new(),
-        sink: make_sink_to(shared.cfg, BlockText(text.clone())),
+        sink: block_sink(shared.cfg, &text),
         text,
         early_end: None,
     };
@@ -387,7 +398,7 @@ impl Shared<'_, '_> {
             return;
         }
         self.out.write_in_turn(index, chain, |out| {
-            let written = out.write_all(&text);
+            let written = out.write_all(text.as_slice());
             if let Some((records, damage)) = early_end {
                 chain.end_early(records, damage);
             }

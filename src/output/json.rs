@@ -16,7 +16,9 @@ use crate::fields::value::{
     write_rel_time,
 };
 use crate::fields::{Extract, FieldDef, FieldType, Value, registry};
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::rc::Rc;
 
 /// JSON output style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +34,9 @@ pub struct JsonSink<W: Write> {
     out: W,
     style: JsonStyle,
     first: bool,
-    buf: ByteBuf,
+    buf: Rc<RefCell<ByteBuf>>,
+    /// The buffer is a parallel block's text, which its owner takes: never written to `out`.
+    in_place: bool,
     flush_each: bool,
 }
 
@@ -53,7 +57,33 @@ impl<W: Write> JsonSink<W> {
             out,
             style,
             first: true,
-            buf: ByteBuf::new(),
+            buf: Rc::new(RefCell::new(ByteBuf::new())),
+            in_place: false,
+            flush_each: false,
+        }
+    }
+
+    /// Writes what is buffered to `out`, unless the buffer belongs to its owner.
+    fn write_out(&mut self) -> io::Result<()> {
+        if !self.in_place {
+            let mut buf = self.buf.borrow_mut();
+            self.out.write_all(buf.as_slice())?;
+            buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl JsonSink<io::Sink> {
+    /// A JSON writer that leaves its text in `text`, a parallel block's buffer that the
+    /// pipeline hands to the output itself: the text is written once, where it stays.
+    pub fn in_place(text: Rc<RefCell<ByteBuf>>, style: JsonStyle) -> Self {
+        JsonSink {
+            out: io::sink(),
+            style,
+            first: true,
+            buf: text,
+            in_place: true,
             flush_each: false,
         }
     }
@@ -357,19 +387,22 @@ fn write_layer_fields(out: &mut ByteBuf, layer: &crate::dissect::Layer<'_>, d: &
 
 impl<W: Write> Sink for JsonSink<W> {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
-        match self.style {
-            JsonStyle::Array if self.first => self.buf.extend_from_slice(b"[\n  "),
-            JsonStyle::Array => self.buf.extend_from_slice(b",\n  "),
-            JsonStyle::Lines => {}
-        }
+        let full = {
+            let mut buf = self.buf.borrow_mut();
+            match self.style {
+                JsonStyle::Array if self.first => buf.extend_from_slice(b"[\n  "),
+                JsonStyle::Array => buf.extend_from_slice(b",\n  "),
+                JsonStyle::Lines => {}
+            }
+            write_packet(&mut buf, d);
+            if self.style == JsonStyle::Lines {
+                buf.push(b'\n');
+            }
+            buf.len() >= OUTPUT_CHUNK
+        };
         self.first = false;
-        write_packet(&mut self.buf, d);
-        if self.style == JsonStyle::Lines {
-            self.buf.push(b'\n');
-        }
-        if self.flush_each || self.buf.len() >= OUTPUT_CHUNK {
-            self.out.write_all(self.buf.as_slice())?;
-            self.buf.clear();
+        if self.flush_each || full {
+            self.write_out()?;
         }
         Ok(())
     }
@@ -379,22 +412,19 @@ impl<W: Write> Sink for JsonSink<W> {
     }
 
     fn end_block(&mut self) -> io::Result<()> {
-        self.out.write_all(self.buf.as_slice())?;
-        self.buf.clear();
-        Ok(())
+        self.write_out()
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.write_all(self.buf.as_slice())?;
-        self.buf.clear();
+        self.write_out()?;
         if self.style == JsonStyle::Array {
-            self.out
-                .write_all(if self.first { b"[\n]\n" } else { b"\n]\n" })?;
+            let closing: &[u8] = if self.first { b"[\n]\n" } else { b"\n]\n" };
+            self.buf.borrow_mut().extend_from_slice(closing);
+            self.write_out()?;
         }
         self.out.flush()
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
