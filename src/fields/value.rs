@@ -364,23 +364,34 @@ pub fn push_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
     }
 }
 
-/// [`push_u64`] for 10 000 and up.
+/// [`push_u64`] for 10 000 and up: four digits per step (one 64-bit division, then two
+/// 32-bit ones that do not wait on each other).
 fn push_long_u64<O: TextOut + ?Sized>(out: &mut O, n: u64) {
     let digits = n.ilog10() as usize + 1;
     out.fill::<20>(|buf| {
         let (mut n, mut end) = (n, digits);
-        while n >= 100 {
-            let pair = DECIMAL_PAIRS[(n % 100) as usize];
-            n /= 100;
-            end -= 2;
-            if let Some(slot) = buf.get_mut(end..end + 2) {
-                slot.copy_from_slice(&pair);
+        while n >= 10_000 {
+            let four = (n % 10_000) as u32;
+            n /= 10_000;
+            end -= 4;
+            if let Some(slot) = buf.get_mut(end..end + 4) {
+                slot[..2].copy_from_slice(&DECIMAL_PAIRS[(four / 100) as usize]);
+                slot[2..].copy_from_slice(&DECIMAL_PAIRS[(four % 100) as usize]);
             }
         }
-        if n >= 10 {
-            buf[..2].copy_from_slice(&DECIMAL_PAIRS[n as usize]);
-        } else {
-            buf[0] = b'0' + n as u8;
+        // 1 to 4 digits left, at the start.
+        let n = n as u32;
+        match end {
+            4 => {
+                buf[..2].copy_from_slice(&DECIMAL_PAIRS[(n / 100) as usize]);
+                buf[2..4].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
+            }
+            3 => {
+                buf[0] = b'0' + (n / 100) as u8;
+                buf[1..3].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
+            }
+            2 => buf[..2].copy_from_slice(&DECIMAL_PAIRS[n as usize % 100]),
+            _ => buf[0] = b'0' + (n % 10) as u8,
         }
         digits
     });
@@ -417,24 +428,39 @@ pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
 }
 
 fn ipv4_digits(buf: &mut [u8; 16], a: &[u8; 4]) -> usize {
+    // One 4-byte store per octet from a table ("ddd." and its length); each store's spare
+    // bytes are overwritten by the next, and the last dot is not counted.
     let mut len = 0;
-    for (i, &b) in a.iter().enumerate() {
-        if i > 0 {
-            buf[len] = b'.';
-            len += 1;
+    for &b in a {
+        let (text, n) = DOTTED_OCTETS[usize::from(b)];
+        if let Some(slot) = buf.get_mut(len..len + 4) {
+            slot.copy_from_slice(&text);
         }
-        if b >= 100 {
-            buf[len] = b'0' + b / 100;
-            len += 1;
-        }
-        if b >= 10 {
-            buf[len] = b'0' + b / 10 % 10;
-            len += 1;
-        }
-        buf[len] = b'0' + b % 10;
-        len += 1;
+        len += usize::from(n);
     }
-    len
+    len - 1
+}
+
+/// Every octet's decimal text followed by a dot, padded to 4 bytes, and its length with
+/// the dot.
+static DOTTED_OCTETS: [([u8; 4], u8); 256] = dotted_octets();
+
+const fn dotted_octets() -> [([u8; 4], u8); 256] {
+    let mut table = [([0u8; 4], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let (text, n) = if b >= 100 {
+            ([b'0' + b / 100, b'0' + b / 10 % 10, b'0' + b % 10, b'.'], 4)
+        } else if b >= 10 {
+            ([b'0' + b / 10, b'0' + b % 10, b'.', b'.'], 3)
+        } else {
+            ([b'0' + b, b'.', b'.', b'.'], 2)
+        };
+        table[i] = (text, n);
+        i += 1;
+    }
+    table
 }
 
 /// Appends an IPv6 address in RFC 5952 form, as Wireshark prints it: lowercase hex groups
@@ -665,6 +691,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn numbers_at_every_width() {
+        let mut cases = vec![0u64, u64::MAX, u64::MAX - 1];
+        for k in 1..20u32 {
+            let p = 10u64.pow(k);
+            cases.extend([p - 1, p, p + 1, p + p / 2]);
+        }
+        for n in cases {
+            let mut v: Vec<u8> = Vec::new();
+            push_u64(&mut v, n);
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(v, n.to_string().into_bytes());
+            assert_eq!(s, n.to_string());
+        }
+    }
+
     proptest::proptest! {
         /// The RFC 5952 writer agrees with std's (which Wireshark's output matches), on
         /// addresses biased towards runs of zero groups and IPv4-mapped ones.
@@ -678,6 +721,14 @@ mod tests {
             let mut s = String::new();
             write_ipv6(&mut s, &addr.octets());
             proptest::prop_assert_eq!(s, addr.to_string());
+        }
+
+        #[test]
+        fn u64_matches_std(n in proptest::num::u64::ANY, shift in 0u32..64) {
+            let n = n >> shift;
+            let mut v: Vec<u8> = Vec::new();
+            push_u64(&mut v, n);
+            proptest::prop_assert_eq!(v, n.to_string().into_bytes());
         }
 
         #[test]
