@@ -398,8 +398,9 @@ macro_rules! generated {
     ($name:literal, $label:literal, $ty:ident, |$g:ident| $body:expr) => {
         FieldDef::new($name, $label, FieldType::$ty, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                if first_tcp(layer, d) {
-                    if let Some(v) = gen_u32(d, |$g| $body) {
+                // The value first: cheaper than finding the first TCP layer, and often absent.
+                if let Some(v) = gen_u32(d, |$g| $body) {
+                    if first_tcp(layer, d) {
                         emit(v);
                     }
                 }
@@ -414,11 +415,12 @@ macro_rules! analysis_flag {
     ($name:literal, $label:literal, $bit:expr) => {
         FieldDef::new($name, $label, FieldType::None, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                if first_tcp(layer, d)
-                    && d.generated
-                        .tcp
-                        .as_ref()
-                        .is_some_and(|g| g.analysis & $bit != 0)
+                // The flag first: it is rarely set, and finding the first TCP layer costs more.
+                if d.generated
+                    .tcp
+                    .as_ref()
+                    .is_some_and(|g| g.analysis & $bit != 0)
+                    && first_tcp(layer, d)
                 {
                     emit(Value::Present);
                 }
@@ -433,8 +435,8 @@ macro_rules! generated_time {
     ($name:literal, $label:literal, |$g:ident| $body:expr) => {
         FieldDef::new($name, $label, FieldType::RelTime, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                if first_tcp(layer, d) {
-                    if let Some(ns) = d.generated.tcp.as_ref().and_then(|$g| $body) {
+                if let Some(ns) = d.generated.tcp.as_ref().and_then(|$g| $body) {
+                    if first_tcp(layer, d) {
                         emit(Value::RelTime(ns));
                     }
                 }

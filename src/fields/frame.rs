@@ -5,24 +5,31 @@ use crate::capture::LinkType;
 use crate::dissect::{Dissection, Layer, Proto};
 use std::fmt::Write as _;
 
-/// Longest `frame.protocols` string we build; [`crate::dissect::MAX_LAYERS`] names of at most
-/// 20 characters each fit.
-pub const MAX_PROTOCOLS_LEN: usize = 1024;
+/// Longest `frame.protocols` string we build: an entry of [`ENTRY_ROOM`] bytes for each of
+/// [`crate::dissect::MAX_LAYERS`] layers.
+pub const MAX_PROTOCOLS_LEN: usize = crate::dissect::MAX_LAYERS * ENTRY_ROOM;
 
-/// The longest entry (`ieee8021ad:ethertype`) and its separator, for every layer, fit: the
-/// string is never cut.
-const _: () = assert!(crate::dissect::MAX_LAYERS * 21 <= MAX_PROTOCOLS_LEN);
+/// Room for one entry and its separator, copied at this fixed size (a few vector moves, not
+/// a `memcpy` call per layer): the longest, `ieee8021ad:ethertype:`, is 21 bytes (a test
+/// checks every protocol's).
+const ENTRY_ROOM: usize = 24;
 
-/// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `out`.
-pub fn write_protocols(d: &Dissection<'_>, out: &mut impl std::fmt::Write) {
-    let mut first = true;
+/// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `buf`; returns its
+/// length.
+pub fn write_protocols(d: &Dissection<'_>, buf: &mut [u8; MAX_PROTOCOLS_LEN]) -> usize {
+    let mut len = 0;
     for layer in d.layers.iter().skip(1) {
-        if !first {
-            let _ = out.write_char(':');
+        let entry = protocols_entry(layer).as_bytes();
+        let mut piece = [b':'; ENTRY_ROOM];
+        let n = entry.len().min(ENTRY_ROOM - 1);
+        piece[..n].copy_from_slice(&entry[..n]);
+        if let Some(room) = buf.get_mut(len..len + ENTRY_ROOM) {
+            room.copy_from_slice(&piece);
+            len += n + 1;
         }
-        first = false;
-        let _ = out.write_str(protocols_entry(layer));
     }
+    // No separator after the last entry.
+    len.saturating_sub(1)
 }
 
 fn protocols_entry(layer: &Layer<'_>) -> &'static str {
@@ -36,9 +43,9 @@ fn protocols_entry(layer: &Layer<'_>) -> &'static str {
 }
 
 fn protocols<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    let mut buf = arrayvec::ArrayString::<MAX_PROTOCOLS_LEN>::new();
-    write_protocols(d, &mut buf);
-    emit(Value::Str(buf.as_bytes()));
+    let mut buf = [0u8; MAX_PROTOCOLS_LEN];
+    let len = write_protocols(d, &mut buf);
+    emit(Value::Str(&buf[..len]));
 }
 
 fn number<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
@@ -263,3 +270,20 @@ pub static FIELDS: &[FieldDef] = &[
         expert_message,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocols_entry_fits_its_room() {
+        for p in Proto::ALL {
+            let entry = p.protocols_entry();
+            assert!(
+                entry.len() < ENTRY_ROOM,
+                "{entry} is too long for ENTRY_ROOM"
+            );
+        }
+        assert!("igmp:igmp".len() < ENTRY_ROOM && "data".len() < ENTRY_ROOM);
+    }
+}
