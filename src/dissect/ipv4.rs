@@ -203,9 +203,10 @@ pub static OPTION_TYPES: &[(u64, &str)] = &[
     (148, "Router Alert"),
 ];
 
-fn host_str(a: [u8; 4], out: &mut arrayvec::ArrayVec<u8, 16>) {
-    // Dotted decimal without `core::fmt` (JSON writes four of these per IPv4 frame).
-    crate::fields::value::write_ipv4(out, &a);
+/// Dotted decimal without `core::fmt` (JSON writes four of these per IPv4 frame) into a
+/// stack buffer; returns its length.
+fn host_str(a: [u8; 4], out: &mut [u8; 16]) -> usize {
+    crate::fields::value::ipv4_text(out, &a)
 }
 
 fn src_host<'a>(
@@ -214,9 +215,9 @@ fn src_host<'a>(
     emit: &mut crate::fields::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
-        let mut s = arrayvec::ArrayVec::new();
-        host_str(ip.src(), &mut s);
-        emit(Value::Str(&s));
+        let mut s = [0; 16];
+        let n = host_str(ip.src(), &mut s);
+        emit(Value::Str(&s[..n]));
     }
 }
 
@@ -226,9 +227,9 @@ fn dst_host<'a>(
     emit: &mut crate::fields::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
-        let mut s = arrayvec::ArrayVec::new();
-        host_str(ip.dst(), &mut s);
-        emit(Value::Str(&s));
+        let mut s = [0; 16];
+        let n = host_str(ip.dst(), &mut s);
+        emit(Value::Str(&s[..n]));
     }
 }
 

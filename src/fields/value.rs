@@ -424,10 +424,11 @@ pub fn write_mac<O: TextOut + ?Sized>(out: &mut O, mac: &[u8; 6]) {
 /// Appends an IPv4 address in dotted decimal.
 pub fn write_ipv4<O: TextOut + ?Sized>(out: &mut O, a: &[u8; 4]) {
     // Digit by digit straight into the output: cheaper than seven small copies.
-    out.fill::<16>(|buf| ipv4_digits(buf, a));
+    out.fill::<16>(|buf| ipv4_text(buf, a));
 }
 
-fn ipv4_digits(buf: &mut [u8; 16], a: &[u8; 4]) -> usize {
+/// Writes an IPv4 address in dotted decimal at the start of `buf`; returns its length.
+pub fn ipv4_text(buf: &mut [u8; 16], a: &[u8; 4]) -> usize {
     // One 4-byte store per octet from a table ("ddd." and its length); each store's spare
     // bytes are overwritten by the next, and the last dot is not counted.
     let mut len = 0;

@@ -211,7 +211,12 @@ pub fn write_json_value(out: &mut ByteBuf, v: &Value<'_>, ftype: FieldType) {
     match v {
         Value::Uint(n) if ftype == FieldType::Bool => write_bool(out, *n != 0),
         Value::Uint(n) => push_u64(out, *n),
-        Value::Int(n) => push_num(out, *n),
+        Value::Int(n) => {
+            if *n < 0 {
+                out.push(b'-');
+            }
+            push_u64(out, n.unsigned_abs());
+        }
         Value::Bool(b) => write_bool(out, *b),
         Value::Present => out.extend_from_slice(b"true"),
         Value::Ipv4(a) => quoted(out, |o| write_ipv4(o, a)),
