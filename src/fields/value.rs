@@ -341,7 +341,8 @@ pub fn push_hex_byte(out: &mut String, b: u8) {
 /// Appends an integer in decimal without going through `core::fmt` (the summary line is
 /// the hot path of the default output).
 pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
-    out.push_ascii(itoa::Buffer::new().format(n).as_bytes());
+    // Text already known to be valid: a String takes it without checking it again.
+    out.push_text(itoa::Buffer::new().format(n));
 }
 
 /// Appends an unsigned integer in decimal, two digits at a time straight into the output
@@ -537,7 +538,7 @@ pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usi
     };
     match u64::try_from(secs) {
         Ok(s) => push_u64(out, s),
-        Err(_) => out.push_ascii(buf.format(secs).as_bytes()),
+        Err(_) => out.push_text(buf.format(secs)),
     }
     if digits > 0 {
         out.push_byte(b'.');

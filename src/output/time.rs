@@ -65,7 +65,7 @@ fn push_padded<O: TextOut + ?Sized>(out: &mut O, n: u64, width: usize) {
     for _ in s.len()..width {
         out.push_byte(b'0');
     }
-    out.push_ascii(s.as_bytes());
+    out.push_text(s);
 }
 
 /// Two digits, `n` below 100 (every field of a date but the year).
