@@ -76,7 +76,8 @@ impl ByteBuf {
     /// Makes sure `n` more bytes fit.
     #[inline]
     fn room(&mut self, n: usize) {
-        if self.bytes.len() - self.len < n {
+        // The same comparison the slice that follows makes, so the compiler drops that one.
+        if self.len + n > self.bytes.len() {
             self.grow(n);
         }
     }
