@@ -356,31 +356,50 @@ pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
     out.extend_from_slice(b"}}");
 }
 
+/// One field's values being written (see [`write_layer_fields`]).
+struct FieldState<'o> {
+    out: &'o mut ByteBuf,
+    field: &'static JsonField,
+    n: u32,
+    value_start: usize,
+}
+
+impl FieldState<'_> {
+    #[inline(always)]
+    fn value(&mut self, v: &Value<'_>) {
+        let out = &mut *self.out;
+        match self.n {
+            0 => {
+                self.field.write_key(out);
+                self.value_start = out.len();
+            }
+            1 => {
+                out.insert(self.value_start, b'[');
+                out.push(b',');
+            }
+            _ => out.push(b','),
+        }
+        write_json_value(out, v, self.field.ftype);
+        self.n += 1;
+    }
+}
+
 /// Appends `{"field":value,...` for one layer (the caller closes it). Every key is written
 /// with its leading comma; the first one's comma becomes the `{`.
 fn write_layer_fields(out: &mut ByteBuf, layer: &crate::dissect::Layer<'_>, d: &Dissection<'_>) {
     let open_at = out.len();
     for field in json_fields(layer.proto) {
         // Values go straight into `out`, the key before the first (most fields of a layer
-        // have none); a second value turns the first into an array (one small insert).
-        let mut value_start = 0;
-        let mut n = 0u32;
-        (field.extract)(layer, d, &mut |v| {
-            match n {
-                0 => {
-                    field.write_key(out);
-                    value_start = out.len();
-                }
-                1 => {
-                    out.insert(value_start, b'[');
-                    out.push(b',');
-                }
-                _ => out.push(b','),
-            }
-            write_json_value(out, &v, field.ftype);
-            n += 1;
-        });
-        if n > 1 {
+        // have none); a second value turns the first into an array (one small insert). The
+        // callback captures one pointer, to this state.
+        let mut state = FieldState {
+            out: &mut *out,
+            field,
+            n: 0,
+            value_start: 0,
+        };
+        (field.extract)(layer, d, &mut |v| state.value(&v));
+        if state.n > 1 {
             out.push(b']');
         }
     }
