@@ -19,9 +19,11 @@ pub struct ByteBuf {
     len: usize,
 }
 
+/// An empty buffer that allocates nothing until written to (the parallel runs keep spare and
+/// parked block texts of every format: most are small).
 impl Default for ByteBuf {
     fn default() -> Self {
-        Self::new()
+        Self::with_room(0)
     }
 }
 
