@@ -209,7 +209,11 @@ fn finish(
 
 /// One worker: claims blocks until the records end.
 fn work(shared: &Shared<'_, '_>) {
-    let text = Rc::new(RefCell::new(ByteBuf::default()));
+    // JSON fills its block text in place: give it room to start with.
+    let text = Rc::new(RefCell::new(match shared.cfg.output {
+        OutputKind::Json(_) => ByteBuf::new(),
+        _ => ByteBuf::default(),
+    }));
     let mut input = Input {
         block: Block::default(),
         records: Vec::new(),
