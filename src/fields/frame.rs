@@ -3,6 +3,7 @@
 use super::{Emit, FieldDef, FieldType, Value};
 use crate::capture::LinkType;
 use crate::dissect::{Dissection, Layer, Proto};
+use arrayvec::ArrayVec;
 use std::fmt::Write as _;
 
 /// Longest `frame.protocols` string we build: an entry of [`ENTRY_ROOM`] bytes for each of
@@ -14,38 +15,56 @@ pub const MAX_PROTOCOLS_LEN: usize = crate::dissect::MAX_LAYERS * ENTRY_ROOM;
 /// checks every protocol's).
 const ENTRY_ROOM: usize = 24;
 
-/// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `buf`; returns its
-/// length.
-pub fn write_protocols(d: &Dissection<'_>, buf: &mut [u8; MAX_PROTOCOLS_LEN]) -> usize {
-    let mut len = 0;
+/// A `frame.protocols` entry with its separator, padded to [`ENTRY_ROOM`], and its length
+/// with the separator.
+type PaddedEntry = ([u8; ENTRY_ROOM], usize);
+
+/// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `buf`.
+pub fn write_protocols(d: &Dissection<'_>, buf: &mut ArrayVec<u8, MAX_PROTOCOLS_LEN>) {
     for layer in d.layers.iter().skip(1) {
-        let entry = protocols_entry(layer).as_bytes();
-        let mut piece = [b':'; ENTRY_ROOM];
-        let n = entry.len().min(ENTRY_ROOM - 1);
-        piece[..n].copy_from_slice(&entry[..n]);
-        if let Some(room) = buf.get_mut(len..len + ENTRY_ROOM) {
-            room.copy_from_slice(&piece);
-            len += n + 1;
+        let (piece, n) = padded_entry(layer);
+        let end = buf.len() + n;
+        if buf.try_extend_from_slice(piece).is_ok() {
+            buf.truncate(end);
         }
     }
     // No separator after the last entry.
-    len.saturating_sub(1)
+    buf.pop();
 }
 
-fn protocols_entry(layer: &Layer<'_>) -> &'static str {
-    match (&layer.view, layer.proto) {
-        (_, Proto::Data) if layer.offset == 0 => "data",
-        (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => "eth",
+/// The layer's entry, from tables built once (every protocol's, and the three that depend
+/// on the layer).
+fn padded_entry(layer: &Layer<'_>) -> (&'static [u8; ENTRY_ROOM], usize) {
+    static TABLE: std::sync::OnceLock<(Vec<PaddedEntry>, [PaddedEntry; 3])> =
+        std::sync::OnceLock::new();
+    let (by_proto, special) = TABLE.get_or_init(|| {
+        let by_proto = Proto::ALL
+            .iter()
+            .map(|p| pad(p.protocols_entry()))
+            .collect();
+        (by_proto, [pad("data"), pad("eth"), pad("igmp:igmp")])
+    });
+    let entry = match (&layer.view, layer.proto) {
+        (_, Proto::Data) if layer.offset == 0 => special.first(),
+        (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => special.get(1),
         // tshark's IGMP hands membership messages to a version dissector of the same name.
-        (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => "igmp:igmp",
-        (_, p) => p.protocols_entry(),
-    }
+        (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => special.get(2),
+        (_, p) => by_proto.get(p as usize),
+    };
+    entry.map_or((&[b':'; ENTRY_ROOM], 0), |(piece, n)| (piece, *n))
+}
+
+fn pad(entry: &str) -> PaddedEntry {
+    let mut piece = [b':'; ENTRY_ROOM];
+    let n = entry.len().min(ENTRY_ROOM - 1);
+    piece[..n].copy_from_slice(&entry.as_bytes()[..n]);
+    (piece, n + 1)
 }
 
 fn protocols<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    let mut buf = [0u8; MAX_PROTOCOLS_LEN];
-    let len = write_protocols(d, &mut buf);
-    emit(Value::Str(&buf[..len]));
+    let mut buf = ArrayVec::new();
+    write_protocols(d, &mut buf);
+    emit(Value::Str(&buf));
 }
 
 fn number<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
