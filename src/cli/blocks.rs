@@ -239,14 +239,14 @@ impl<'a> Chain<'a> {
 }
 
 /// A block's text buffer: a `Vec<u8>`, or the [`ByteBuf`] JSON writes into in place.
-pub trait BlockText: Default + Send {
+pub trait BlockBuf: Default + Send {
     /// The text.
     fn text(&self) -> &[u8];
     /// Empties it (keeping its room).
     fn clear_text(&mut self);
 }
 
-impl BlockText for Vec<u8> {
+impl BlockBuf for Vec<u8> {
     fn text(&self) -> &[u8] {
         self
     }
@@ -255,7 +255,7 @@ impl BlockText for Vec<u8> {
     }
 }
 
-impl BlockText for ByteBuf {
+impl BlockBuf for ByteBuf {
     fn text(&self) -> &[u8] {
         self.as_slice()
     }
@@ -265,7 +265,7 @@ impl BlockText for ByteBuf {
 }
 
 /// The output, written block after block in file order.
-pub struct OrderedOut<'w, T: BlockText = Vec<u8>> {
+pub struct OrderedOut<'w, T: BlockBuf = Vec<u8>> {
     gate: Gate,
     state: Mutex<OutState<'w, T>>,
 }
@@ -281,7 +281,7 @@ struct OutState<'w, T> {
     error: Option<io::Error>,
 }
 
-impl<'w, T: BlockText> OrderedOut<'w, T> {
+impl<'w, T: BlockBuf> OrderedOut<'w, T> {
     /// Output to `out`, starting with block 0.
     pub fn new(out: &'w mut (dyn Write + Send)) -> OrderedOut<'w, T> {
         OrderedOut {

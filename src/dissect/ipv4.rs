@@ -203,12 +203,6 @@ pub static OPTION_TYPES: &[(u64, &str)] = &[
     (148, "Router Alert"),
 ];
 
-/// Dotted decimal without `core::fmt` (JSON writes four of these per IPv4 frame) into a
-/// stack buffer; returns its length.
-fn host_str(a: [u8; 4], out: &mut [u8; 16]) -> usize {
-    crate::fields::value::ipv4_text(out, &a)
-}
-
 fn src_host<'a>(
     l: &super::Layer<'a>,
     _: &super::Dissection<'a>,
@@ -216,7 +210,7 @@ fn src_host<'a>(
 ) {
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
-        let n = host_str(ip.src(), &mut s);
+        let n = crate::fields::value::ipv4_text(&mut s, &ip.src());
         emit(Value::Str(&s[..n]));
     }
 }
@@ -228,7 +222,7 @@ fn dst_host<'a>(
 ) {
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
-        let n = host_str(ip.dst(), &mut s);
+        let n = crate::fields::value::ipv4_text(&mut s, &ip.dst());
         emit(Value::Str(&s[..n]));
     }
 }

@@ -19,10 +19,49 @@ const ENTRY_ROOM: usize = 24;
 /// with the separator.
 type PaddedEntry = ([u8; ENTRY_ROOM], usize);
 
+/// Every protocol's padded entry, and the three that depend on the layer: built once.
+struct Entries {
+    by_proto: Vec<PaddedEntry>,
+    data: PaddedEntry,
+    eth: PaddedEntry,
+    igmp: PaddedEntry,
+}
+
+impl Entries {
+    fn get() -> &'static Entries {
+        static TABLE: std::sync::OnceLock<Entries> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| Entries {
+            by_proto: Proto::ALL
+                .iter()
+                .map(|p| pad(p.protocols_entry()))
+                .collect(),
+            data: pad("data"),
+            eth: pad("eth"),
+            igmp: pad("igmp:igmp"),
+        })
+    }
+
+    /// The layer's entry.
+    fn of(&self, layer: &Layer<'_>) -> Option<&PaddedEntry> {
+        match (&layer.view, layer.proto) {
+            (_, Proto::Data) if layer.offset == 0 => Some(&self.data),
+            (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => Some(&self.eth),
+            // tshark's IGMP hands membership messages to a version dissector of the same name.
+            (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => {
+                Some(&self.igmp)
+            }
+            (_, p) => self.by_proto.get(p as usize),
+        }
+    }
+}
+
 /// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `buf`.
 pub fn write_protocols(d: &Dissection<'_>, buf: &mut ArrayVec<u8, MAX_PROTOCOLS_LEN>) {
+    let entries = Entries::get();
     for layer in d.layers.iter().skip(1) {
-        let (piece, n) = padded_entry(layer);
+        let Some((piece, n)) = entries.of(layer) else {
+            continue;
+        };
         let end = buf.len() + n;
         if buf.try_extend_from_slice(piece).is_ok() {
             buf.truncate(end);
@@ -30,28 +69,6 @@ pub fn write_protocols(d: &Dissection<'_>, buf: &mut ArrayVec<u8, MAX_PROTOCOLS_
     }
     // No separator after the last entry.
     buf.pop();
-}
-
-/// The layer's entry, from tables built once (every protocol's, and the three that depend
-/// on the layer).
-fn padded_entry(layer: &Layer<'_>) -> (&'static [u8; ENTRY_ROOM], usize) {
-    static TABLE: std::sync::OnceLock<(Vec<PaddedEntry>, [PaddedEntry; 3])> =
-        std::sync::OnceLock::new();
-    let (by_proto, special) = TABLE.get_or_init(|| {
-        let by_proto = Proto::ALL
-            .iter()
-            .map(|p| pad(p.protocols_entry()))
-            .collect();
-        (by_proto, [pad("data"), pad("eth"), pad("igmp:igmp")])
-    });
-    let entry = match (&layer.view, layer.proto) {
-        (_, Proto::Data) if layer.offset == 0 => special.first(),
-        (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => special.get(1),
-        // tshark's IGMP hands membership messages to a version dissector of the same name.
-        (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => special.get(2),
-        (_, p) => by_proto.get(p as usize),
-    };
-    entry.map_or((&[b':'; ENTRY_ROOM], 0), |(piece, n)| (piece, *n))
 }
 
 fn pad(entry: &str) -> PaddedEntry {

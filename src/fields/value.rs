@@ -198,8 +198,8 @@ impl Value<'_> {
     }
 }
 
-/// Where the value writers append text. `String` for the text outputs; `Vec<u8>` for JSON,
-/// whose buffer takes the ASCII these writers make without checking it is UTF-8 again.
+/// Where the value writers append text. `String` for the text outputs; the `ByteBuf` of JSON,
+/// which takes the ASCII these writers make without checking it is UTF-8 again.
 pub trait TextOut {
     /// Appends ASCII bytes. Writers only ever pass ASCII; a `String` drops anything else.
     fn push_ascii(&mut self, s: &[u8]);
@@ -248,72 +248,43 @@ impl TextOut for String {
     }
 }
 
-impl TextOut for Vec<u8> {
-    fn push_ascii(&mut self, s: &[u8]) {
-        self.extend_from_slice(s);
-    }
-    fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
-        let start = self.len();
-        self.extend_from_slice(&[0; N]);
-        let tail = self
-            .get_mut(start..)
-            .and_then(|t| <&mut [u8; N]>::try_from(t).ok());
-        let len = tail.map_or(0, write);
-        self.truncate(start + len.min(N));
-    }
-    fn push_byte(&mut self, b: u8) {
-        self.push(b);
-    }
-    fn push_text(&mut self, s: &str) {
-        self.extend_from_slice(s.as_bytes());
-    }
-    fn reserve_bytes(&mut self, n: usize) {
-        self.reserve(n);
-    }
-}
-
 /// Writes bytes as colon-separated lowercase hex (`00:0c:29`), the way tshark prints FT_BYTES.
 /// Payloads make this the hottest function of JSON output, so it writes 32 bytes at a time
 /// straight into the output at fixed offsets (no bounds check, one 4-byte store per byte).
 pub fn write_hex_colon<O: TextOut + ?Sized>(out: &mut O, bytes: &[u8]) {
-    const CHUNK: usize = 32;
     if bytes.is_empty() {
         return;
     }
     out.reserve_bytes(bytes.len() * 3);
-    // Each byte is stored as 4 ("hh:" and a spare byte the next store overwrites); the
-    // colon after the very last byte is not kept.
-    let mut chunks = bytes.chunks_exact(CHUNK);
+    // The colon after the very last byte is not kept.
+    let mut chunks = bytes.chunks_exact(HEX_CHUNK);
     let last_full = chunks.remainder().is_empty();
     let full = chunks.len();
     for (n, chunk) in (&mut chunks).enumerate() {
-        let keep = if last_full && n + 1 == full {
-            CHUNK * 3 - 1
-        } else {
-            CHUNK * 3
-        };
-        out.fill::<{ CHUNK * 3 + 1 }>(|buf| {
-            for (i, b) in chunk.iter().enumerate().take(CHUNK) {
-                let at = i * 3;
-                if let Some(slot) = buf.get_mut(at..at + 4) {
-                    slot.copy_from_slice(&HEX_COLON[usize::from(*b)]);
-                }
-            }
-            keep
-        });
+        let last = last_full && n + 1 == full;
+        out.fill(|buf| hex_chunk(buf, chunk, last));
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        out.fill::<{ CHUNK * 3 + 1 }>(|buf| {
-            for (i, b) in rest.iter().enumerate().take(CHUNK) {
-                let at = i * 3;
-                if let Some(slot) = buf.get_mut(at..at + 4) {
-                    slot.copy_from_slice(&HEX_COLON[usize::from(*b)]);
-                }
-            }
-            rest.len() * 3 - 1
-        });
+        out.fill(|buf| hex_chunk(buf, rest, true));
     }
+}
+
+/// Bytes a hex dump writes per window.
+const HEX_CHUNK: usize = 32;
+
+/// Writes up to [`HEX_CHUNK`] bytes as `hh:` each, one 4-byte store per byte (the spare
+/// byte is overwritten by the next); returns the length kept (without the last colon when
+/// `last`).
+#[inline(always)]
+fn hex_chunk(buf: &mut [u8; HEX_CHUNK * 3 + 1], chunk: &[u8], last: bool) -> usize {
+    for (i, b) in chunk.iter().enumerate().take(HEX_CHUNK) {
+        let at = i * 3;
+        if let Some(slot) = buf.get_mut(at..at + 4) {
+            slot.copy_from_slice(&HEX_COLON[usize::from(*b)]);
+        }
+    }
+    chunk.len().min(HEX_CHUNK) * 3 - usize::from(last)
 }
 
 /// `hh::` for every byte value (payload dumps are the bulk of the JSON output).
@@ -687,9 +658,9 @@ mod tests {
             let mut s = String::new();
             write_hex_colon(&mut s, &bytes);
             assert_eq!(s, want.join(":"));
-            let mut v: Vec<u8> = Vec::new();
+            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
             write_hex_colon(&mut v, &bytes);
-            assert_eq!(v, want.join(":").as_bytes());
+            assert_eq!(v.as_slice(), want.join(":").as_bytes());
         }
     }
 
@@ -701,11 +672,11 @@ mod tests {
             cases.extend([p - 1, p, p + 1, p + p / 2]);
         }
         for n in cases {
-            let mut v: Vec<u8> = Vec::new();
+            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
             push_u64(&mut v, n);
             let mut s = String::new();
             push_u64(&mut s, n);
-            assert_eq!(v, n.to_string().into_bytes());
+            assert_eq!(v.as_slice(), n.to_string().as_bytes());
             assert_eq!(s, n.to_string());
         }
     }
@@ -728,16 +699,18 @@ mod tests {
         #[test]
         fn u64_matches_std(n in proptest::num::u64::ANY, shift in 0u32..64) {
             let n = n >> shift;
-            let mut v: Vec<u8> = Vec::new();
+            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
             push_u64(&mut v, n);
-            proptest::prop_assert_eq!(v, n.to_string().into_bytes());
+            let want = n.to_string();
+            proptest::prop_assert_eq!(v.as_slice(), want.as_bytes());
         }
 
         #[test]
         fn ipv4_matches_std(a in proptest::array::uniform4(proptest::num::u8::ANY)) {
-            let mut v: Vec<u8> = Vec::new();
+            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
             write_ipv4(&mut v, &a);
-            proptest::prop_assert_eq!(v, std::net::Ipv4Addr::from(a).to_string().into_bytes());
+            let want = std::net::Ipv4Addr::from(a).to_string();
+            proptest::prop_assert_eq!(v.as_slice(), want.as_bytes());
         }
 
         #[test]

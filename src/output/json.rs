@@ -99,7 +99,7 @@ pub fn write_json_str(out: &mut ByteBuf, s: &[u8]) {
     }
     let mut rest = s;
     loop {
-        // Runs of plain printable ASCII (nearly every string is one) go in one copy.
+        // A string that needs escaping: its runs of plain printable ASCII go in one copy.
         let plain = rest
             .iter()
             .position(|&b| !is_plain_json(b))
