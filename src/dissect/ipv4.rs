@@ -211,7 +211,7 @@ fn src_host<'a>(
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
         let n = crate::fields::value::ipv4_text(&mut s, &ip.src());
-        emit(Value::Str(&s[..n]));
+        emit(Value::Text(&s[..n]));
     }
 }
 
@@ -223,7 +223,7 @@ fn dst_host<'a>(
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
         let n = crate::fields::value::ipv4_text(&mut s, &ip.dst());
-        emit(Value::Str(&s[..n]));
+        emit(Value::Text(&s[..n]));
     }
 }
 

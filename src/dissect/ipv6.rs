@@ -183,7 +183,7 @@ fn host<'a>(
             if which & (1 << i) != 0 {
                 let mut s = arrayvec::ArrayVec::<u8, 48>::new();
                 crate::fields::value::write_ipv6(&mut s, &a);
-                emit(Value::Str(&s));
+                emit(Value::Text(&s));
             }
         }
     }

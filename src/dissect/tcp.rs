@@ -452,7 +452,7 @@ use crate::track::tcp::analysis as a;
 fn flags_str_field<'a>(layer: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
     if let View::Tcp(t) = &layer.view {
         if t.has_fixed_header() {
-            emit(Value::Str(&flags_str(t.flags())));
+            emit(Value::Text(&flags_str(t.flags())));
         }
     }
 }

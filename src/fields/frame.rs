@@ -81,7 +81,7 @@ fn pad(entry: &str) -> PaddedEntry {
 fn protocols<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     let mut buf = ArrayVec::new();
     write_protocols(d, &mut buf);
-    emit(Value::Str(&buf));
+    emit(Value::Text(&buf));
 }
 
 fn number<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {

@@ -165,6 +165,10 @@ pub enum Value<'a> {
     Bytes(&'a [u8]),
     /// A string as it was on the wire: usually UTF-8, not guaranteed.
     Str(&'a [u8]),
+    /// A string wiresift composed itself (an address's text, the protocol list, the flags
+    /// picture): UTF-8 with no quote, backslash or control, so nothing any output escapes.
+    /// Shown exactly as a [`Value::Str`] of the same bytes; JSON copies it unchecked.
+    Text(&'a [u8]),
     /// A duration in nanoseconds.
     RelTime(i128),
     /// A point in time.
@@ -189,7 +193,7 @@ impl Value<'_> {
     /// The value's bytes, for slicing, `contains` and `len()`.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
-            Value::Bytes(b) | Value::Str(b) => Some(b),
+            Value::Bytes(b) | Value::Str(b) | Value::Text(b) => Some(b),
             Value::Ipv4(a) => Some(a),
             Value::Ipv6(a) => Some(a),
             Value::Ether(a) => Some(a),
@@ -599,7 +603,7 @@ pub fn write_value(out: &mut String, value: &Value<'_>, ftype: FieldType, base: 
         Value::Ipv6(a) => write_ipv6(out, &a),
         Value::Ether(m) => write_mac(out, &m),
         Value::Bytes(b) => write_hex_colon(out, b),
-        Value::Str(s) => write_escaped_str(out, s),
+        Value::Str(s) | Value::Text(s) => write_escaped_str(out, s),
         Value::RelTime(n) => write_rel_time(out, n, 9),
         Value::AbsTime(t) => write_rel_time(out, t.as_nanos(), 9),
         Value::Double(d) => {

@@ -72,7 +72,7 @@ fn from_value(v: Value<'_>, class: Class) -> V<'_> {
         Value::Ipv6(a) => V::Ip6(u128::from_be_bytes(a), 128),
         Value::Ether(m) => V::Mac(m),
         Value::Bytes(b) => V::Bytes(b),
-        Value::Str(s) => V::Str(s),
+        Value::Str(s) | Value::Text(s) => V::Str(s),
         Value::RelTime(t) => V::Time(t),
         Value::AbsTime(t) => V::Abs(t.as_nanos()),
         Value::Double(f) => V::Float(f),

@@ -143,7 +143,7 @@ fn write_cell_value(cell: &mut String, def: &FieldDef, v: &Value<'_>, opts: &Fie
     let start = cell.len();
     write_field_value(cell, def, v);
     let sep = opts.separator.as_str();
-    let unquoted_string = opts.quote == Quote::None && matches!(v, Value::Str(_));
+    let unquoted_string = opts.quote == Quote::None && matches!(v, Value::Str(_) | Value::Text(_));
     if !unquoted_string || sep.is_empty() || !cell[start..].contains(sep) {
         return;
     }

@@ -224,6 +224,10 @@ pub fn write_json_value(out: &mut ByteBuf, v: &Value<'_>, ftype: FieldType) {
         Value::Ether(m) => quoted(out, |o| write_mac(o, m)),
         Value::Bytes(b) => quoted(out, |o| write_hex_colon(o, b)),
         Value::Str(s) => write_json_str(out, s),
+        Value::Text(s) => {
+            debug_assert!(is_plain_json_text(s), "Value::Text needs escaping: {s:?}");
+            quoted(out, |o| o.extend_from_slice(s));
+        }
         Value::RelTime(ns) => write_rel_time(out, *ns, 9),
         Value::AbsTime(t) => quoted(out, |o| super::time::write_rfc3339(o, *t)),
         Value::Double(d) if d.is_finite() => {
@@ -495,6 +499,32 @@ mod tests {
                     assert_eq!(escaped(&s), reference(&s).into_bytes(), "{s:?}");
                 }
             }
+        }
+    }
+
+    /// The texts extractors emit as [`Value::Text`] are copied unchecked: each must be
+    /// exactly what the escaper would write.
+    #[test]
+    fn composed_texts_need_no_escaping() {
+        let plain = |s: &[u8]| {
+            assert!(is_plain_json_text(s), "{s:?}");
+            let mut quoted = vec![b'"'];
+            quoted.extend_from_slice(s);
+            quoted.push(b'"');
+            assert_eq!(escaped(s), quoted, "{s:?}");
+        };
+        for flags in 0..=0x0fffu16 {
+            plain(&crate::dissect::tcp::flags_str(flags));
+        }
+        for octet in 0..=255u8 {
+            let mut text = [0; 16];
+            let n = crate::fields::value::ipv4_text(&mut text, &[octet, 0, 255, octet]);
+            plain(&text[..n]);
+        }
+        for a in [[0u8; 16], [0xff; 16], *b"\xfe\x80abcdefghijklmn"] {
+            let mut text = arrayvec::ArrayVec::<u8, 48>::new();
+            write_ipv6(&mut text, &a);
+            plain(&text);
         }
     }
 
