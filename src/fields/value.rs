@@ -524,15 +524,27 @@ pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usi
 /// Appends the first `digits` (1..=9) of a nanosecond fraction, zero-padded.
 pub fn push_fraction<O: TextOut + ?Sized>(out: &mut O, nanos: u32, digits: usize) {
     out.fill::<9>(|buf| {
-        let mut n = nanos % 1_000_000_000;
-        // Four pairs from the right, then the leading digit.
-        for at in [7, 5, 3, 1] {
-            buf[at..at + 2].copy_from_slice(&DECIMAL_PAIRS[(n % 100) as usize]);
-            n /= 100;
-        }
-        buf[0] = b'0' + n as u8;
+        *buf = nine_digits(nanos);
         digits.min(9)
     });
+}
+
+/// The nine digits of a nanosecond fraction (below 10⁹), zero-padded.
+pub fn nine_digits(nanos: u32) -> [u8; 9] {
+    let mut buf = [0; 9];
+    let mut n = nanos % 1_000_000_000;
+    // Four pairs from the right, then the leading digit.
+    for at in [7, 5, 3, 1] {
+        buf[at..at + 2].copy_from_slice(&two_digits(n));
+        n /= 100;
+    }
+    buf[0] = b'0' + n as u8;
+    buf
+}
+
+/// The last two decimal digits of `n`.
+pub fn two_digits(n: u32) -> [u8; 2] {
+    DECIMAL_PAIRS[(n % 100) as usize]
 }
 
 /// True for characters that must never reach a terminal from packet data: the C0 and C1

@@ -3,7 +3,7 @@
 //! printed in UTC; the README says so.
 
 use crate::capture::Timestamp;
-use crate::fields::value::{TextOut, push_fraction};
+use crate::fields::value::{TextOut, nine_digits, push_fraction, two_digits};
 use std::fmt::Write as _;
 
 /// A UTC calendar date and time of day.
@@ -76,6 +76,32 @@ fn push_two<O: TextOut + ?Sized>(out: &mut O, n: u32) {
 
 /// Appends `YYYY-MM-DD?hh:mm:ss` with `sep` between date and time.
 fn push_civil<O: TextOut + ?Sized>(out: &mut O, c: &Civil, sep: u8) {
+    match u32::try_from(c.year) {
+        Ok(year) if year < 10_000 => out.fill::<19>(|buf| {
+            *buf = civil_text(c, year, sep);
+            19
+        }),
+        _ => push_wide_civil(out, c, sep),
+    }
+}
+
+/// `YYYY-MM-DD?hh:mm:ss` for a year of four digits, as one array (JSON writes a date on
+/// every frame: one store of the whole text instead of eleven appends).
+fn civil_text(c: &Civil, year: u32, sep: u8) -> [u8; 19] {
+    let [y0, y1] = two_digits(year / 100);
+    let [y2, y3] = two_digits(year);
+    let [mo0, mo1] = two_digits(c.month);
+    let [d0, d1] = two_digits(c.day);
+    let [h0, h1] = two_digits(c.hour);
+    let [mi0, mi1] = two_digits(c.minute);
+    let [s0, s1] = two_digits(c.second);
+    [
+        y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, sep, h0, h1, b':', mi0, mi1, b':', s0, s1,
+    ]
+}
+
+/// [`push_civil`] for years before 0 or after 9999.
+fn push_wide_civil<O: TextOut + ?Sized>(out: &mut O, c: &Civil, sep: u8) {
     // As `{:04}` does: the sign counts in the width.
     if c.year < 0 {
         out.push_byte(b'-');
@@ -123,9 +149,22 @@ pub fn write_frame_time(out: &mut String, ts: Timestamp) {
 
 /// `2023-11-14T22:13:20.005000000Z` (JSON).
 pub fn write_rfc3339<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp) {
-    push_civil(out, &civil(ts), b'T');
-    frac(out, ts.nanos, 9);
-    out.push_byte(b'Z');
+    let c = civil(ts);
+    match u32::try_from(c.year) {
+        Ok(year) if year < 10_000 => out.fill::<30>(|buf| {
+            let (date, rest) = buf.split_at_mut(19);
+            date.copy_from_slice(&civil_text(&c, year, b'T'));
+            rest[0] = b'.';
+            rest[1..10].copy_from_slice(&nine_digits(ts.nanos));
+            rest[10] = b'Z';
+            30
+        }),
+        _ => {
+            push_wide_civil(out, &c, b'T');
+            frac(out, ts.nanos, 9);
+            out.push_byte(b'Z');
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,5 +185,47 @@ mod tests {
         assert_eq!(s, "2023-11-14 22:13:20.005000");
         assert_eq!(civil(Timestamp { secs: 0, nanos: 0 }).year, 1970);
         assert_eq!(civil(Timestamp { secs: -1, nanos: 0 }).day, 31);
+    }
+
+    /// The one-store RFC 3339 writer against `core::fmt`, years of four digits and beyond.
+    fn check_rfc3339(secs: i64, nanos: u32) {
+        let ts = Timestamp { secs, nanos };
+        let c = civil(ts);
+        let expected = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        );
+        let mut s = String::new();
+        write_rfc3339(&mut s, ts);
+        assert_eq!(s, expected, "{secs}");
+        let mut d = String::new();
+        write_date_time(&mut d, ts, 9);
+        assert_eq!(
+            d,
+            expected.trim_end_matches('Z').replace('T', " "),
+            "{secs}"
+        );
+    }
+
+    #[test]
+    fn rfc3339_at_year_edges() {
+        // 0000-01-01, 9999-12-31T23:59:59, 10000-01-01, and the year -1.
+        for secs in [
+            -62_167_219_200,
+            253_402_300_799,
+            253_402_300_800,
+            -62_198_755_200,
+        ] {
+            for delta in [-1, 0, 1] {
+                check_rfc3339(secs + delta, 999_999_999);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc3339_matches_fmt(secs in -100_000_000_000i64..400_000_000_000, nanos in 0u32..1_000_000_000) {
+            check_rfc3339(secs, nanos);
+        }
     }
 }
