@@ -105,7 +105,7 @@ fn run_parallel(cfg: &Config, path: &str) -> Option<u8> {
     let default_block = if stateless {
         parallel::BLOCK_LEN
     } else {
-        pipeline::BLOCK_LEN
+        pipeline::block_len(cfg)
     };
     let split = match PcapSplit::open(path, cfg.block_size.unwrap_or(default_block)) {
         Ok(Some(split)) => split,
