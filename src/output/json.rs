@@ -268,20 +268,27 @@ struct JsonField {
     ftype: FieldType,
 }
 
+/// `,"name":` padded to [`KEY_ROOM`], and its length (0 when it does not fit).
+fn padded_key(name: &str) -> ([u8; KEY_ROOM], u8) {
+    let full = format!(",\"{name}\":").into_bytes();
+    let mut key = [b' '; KEY_ROOM];
+    match key.get_mut(..full.len()) {
+        Some(room) => {
+            room.copy_from_slice(&full);
+            (key, full.len() as u8)
+        }
+        None => (key, 0),
+    }
+}
+
 impl JsonField {
     fn new(def: &'static FieldDef) -> JsonField {
-        let full = format!(",\"{}\":", def.name).into_bytes();
-        let mut key = [b' '; KEY_ROOM];
-        let fits = full.len() <= KEY_ROOM;
-        if let Some(room) = key.get_mut(..full.len()).filter(|_| fits) {
-            room.copy_from_slice(&full);
-        }
+        let (key, key_len) = padded_key(def.name);
         JsonField {
             extract: def.extract,
             def,
             key,
-            // 0 marks a key that does not fit.
-            key_len: if fits { full.len() as u8 } else { 0 },
+            key_len,
             ftype: def.ftype,
         }
     }
@@ -327,13 +334,31 @@ fn json_fields(proto: Proto) -> &'static [JsonField] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// `,"proto":` for every protocol, padded like the field keys, indexed by `Proto as usize`.
+fn layer_key(proto: Proto) -> &'static ([u8; KEY_ROOM], u8) {
+    static KEYS: std::sync::OnceLock<Vec<([u8; KEY_ROOM], u8)>> = std::sync::OnceLock::new();
+    const NONE: &([u8; KEY_ROOM], u8) = &([b' '; KEY_ROOM], 0);
+    let keys = KEYS.get_or_init(|| {
+        let mut keys = vec![*NONE; Proto::ALL.len()];
+        for p in Proto::ALL {
+            if let Some(slot) = keys.get_mut(*p as usize) {
+                *slot = padded_key(p.name());
+            }
+        }
+        keys
+    });
+    keys.get(proto as usize).unwrap_or(NONE)
+}
+
 /// Appends the JSON object of one frame (no trailing newline).
 pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
-    out.extend_from_slice(b"{\"layers\":{");
+    out.extend_from_slice(b"{\"layers\":");
+    // Every layer's key is written with its leading comma; the first one's becomes the `{`.
+    let open_at = out.len();
     // One entry per protocol met: never more than the frame's layers.
     let mut seen: arrayvec::ArrayVec<(Proto, u32), { crate::dissect::MAX_LAYERS }> =
         arrayvec::ArrayVec::new();
-    for (i, layer) in d.layers.iter().enumerate() {
+    for layer in &d.layers {
         let nth = match seen.iter_mut().find(|(p, _)| *p == layer.proto) {
             Some((_, n)) => {
                 *n += 1;
@@ -344,20 +369,32 @@ pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
                 1
             }
         };
-        if i > 0 {
-            out.push(b',');
+        match layer_key(layer.proto) {
+            (key, len) if nth == 1 && *len > 0 => out.extend_prefix(key, usize::from(*len)),
+            _ => {
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(layer.proto.name().as_bytes());
+                if nth > 1 {
+                    out.push(b'#');
+                    push_num(out, nth);
+                }
+                out.extend_from_slice(b"\":");
+            }
         }
-        out.push(b'"');
-        out.extend_from_slice(layer.proto.name().as_bytes());
-        if nth > 1 {
-            out.push(b'#');
-            push_num(out, nth);
-        }
-        out.extend_from_slice(b"\":");
         write_layer_fields(out, layer, d);
         out.push(b'}');
     }
+    open_object(out, open_at);
     out.extend_from_slice(b"}}");
+}
+
+/// Turns the comma at `at` (the first key's) into `{`, or appends `{` when nothing was
+/// written after `at`.
+fn open_object(out: &mut ByteBuf, at: usize) {
+    match out.get_mut(at) {
+        Some(comma) => *comma = b'{',
+        None => out.push(b'{'),
+    }
 }
 
 /// One field's values being written (see [`write_layer_fields`]).
@@ -407,10 +444,7 @@ fn write_layer_fields(out: &mut ByteBuf, layer: &crate::dissect::Layer<'_>, d: &
             out.push(b']');
         }
     }
-    match out.get_mut(open_at) {
-        Some(comma) => *comma = b'{',
-        None => out.push(b'{'),
-    }
+    open_object(out, open_at);
 }
 
 impl<W: Write> Sink for JsonSink<W> {
