@@ -382,27 +382,24 @@ fn write_option_info(opt: TcpOption<'_>, sack_base: u32, out: &mut String) {
     }
 }
 
-fn gen_u32<'a>(
-    d: &Dissection<'a>,
-    f: impl Fn(&crate::track::tcp::TcpFrameInfo) -> Option<u64>,
-) -> Option<Value<'static>> {
-    d.generated.tcp.as_ref().and_then(f).map(Value::Uint)
-}
-
-fn first_tcp(layer: &Layer<'_>, d: &Dissection<'_>) -> bool {
-    d.first(Proto::Tcp)
-        .is_some_and(|l| l.offset == layer.offset)
+/// The tracker's analysis, when `layer` is the TCP layer it analysed (not a header quoted
+/// in an ICMP error, nor a tunnelled one).
+fn analysis_of<'d>(
+    layer: &Layer<'_>,
+    d: &'d Dissection<'_>,
+) -> Option<&'d crate::track::tcp::TcpFrameInfo> {
+    d.generated
+        .tcp
+        .as_ref()
+        .filter(|g| g.layer_offset == layer.offset)
 }
 
 macro_rules! generated {
     ($name:literal, $label:literal, $ty:ident, |$g:ident| $body:expr) => {
         FieldDef::new($name, $label, FieldType::$ty, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                // The value first: cheaper than finding the first TCP layer, and often absent.
-                if let Some(v) = gen_u32(d, |$g| $body) {
-                    if first_tcp(layer, d) {
-                        emit(v);
-                    }
+                if let Some(n) = analysis_of(layer, d).and_then(|$g| $body) {
+                    emit(Value::Uint(n));
                 }
             }
             extract
@@ -415,13 +412,7 @@ macro_rules! analysis_flag {
     ($name:literal, $label:literal, $bit:expr) => {
         FieldDef::new($name, $label, FieldType::None, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                // The flag first: it is rarely set, and finding the first TCP layer costs more.
-                if d.generated
-                    .tcp
-                    .as_ref()
-                    .is_some_and(|g| g.analysis & $bit != 0)
-                    && first_tcp(layer, d)
-                {
+                if analysis_of(layer, d).is_some_and(|g| g.analysis & $bit != 0) {
                     emit(Value::Present);
                 }
             }
@@ -435,10 +426,8 @@ macro_rules! generated_time {
     ($name:literal, $label:literal, |$g:ident| $body:expr) => {
         FieldDef::new($name, $label, FieldType::RelTime, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                if let Some(ns) = d.generated.tcp.as_ref().and_then(|$g| $body) {
-                    if first_tcp(layer, d) {
-                        emit(Value::RelTime(ns));
-                    }
+                if let Some(ns) = analysis_of(layer, d).and_then(|$g| $body) {
+                    emit(Value::RelTime(ns));
                 }
             }
             extract
@@ -571,10 +560,8 @@ pub static FIELDS: &[FieldDef] = &[
         Proto::Tcp,
         {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-                if first_tcp(layer, d) {
-                    if let Some(g) = &d.generated.tcp {
-                        emit(Value::Int(g.scale_factor as i64));
-                    }
+                if let Some(g) = analysis_of(layer, d) {
+                    emit(Value::Int(g.scale_factor as i64));
                 }
             }
             extract

@@ -86,6 +86,9 @@ pub mod completeness {
 /// What the tracker says about one segment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TcpFrameInfo {
+    /// Byte offset of the TCP layer analysed (the frame's first): the generated fields
+    /// belong to that layer alone, and checking its offset is cheaper than finding it.
+    pub layer_offset: usize,
     /// Stream index (`tcp.stream`).
     pub stream: u32,
     /// Relative sequence number.
@@ -336,6 +339,7 @@ impl TcpTracker {
         let View::Tcp(tcp) = &layer.view else {
             return None;
         };
+        let layer_offset = layer.offset;
         // TShark reads ports, seq, ack, flags and window (16 bytes) before it looks the
         // conversation up; a header cut shorter than that has no stream. Inside an ICMP error
         // the quoted header is not part of any stream.
@@ -405,6 +409,7 @@ impl TcpTracker {
         }
         let s = self.streams.get_mut(&key)?;
         let mut info = TcpFrameInfo {
+            layer_offset,
             stream: s.index,
             completeness: s.completeness,
             time_relative_ns: (hdr_len >= 20).then_some(seg.now - s.first_seen),
