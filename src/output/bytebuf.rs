@@ -96,31 +96,36 @@ impl ByteBuf {
     /// Appends one byte.
     #[inline]
     pub fn push(&mut self, b: u8) {
-        self.room(1);
-        if let Some(slot) = self.bytes.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
+        self.fill::<1>(|slot| {
+            slot[0] = b;
+            1
+        });
     }
 
     /// Appends bytes.
     #[inline]
     pub fn extend_from_slice(&mut self, s: &[u8]) {
-        self.room(s.len());
-        if let Some(tail) = self.bytes.get_mut(self.len..self.len + s.len()) {
-            tail.copy_from_slice(s);
-            self.len += s.len();
+        // The fast path tests the room once: the slice past `len`, then its first bytes (a
+        // test before, then a slice `len..len + n`, compiled to three tests and an overflow
+        // check on every append).
+        loop {
+            let len = self.len;
+            if let Some(tail) = self.bytes.get_mut(len..).and_then(|t| t.get_mut(..s.len())) {
+                tail.copy_from_slice(s);
+                self.len = len + s.len();
+                return;
+            }
+            self.grow(s.len());
         }
     }
 
     /// Appends the first `len` bytes of `piece`, copied at its full (known) size.
     #[inline]
     pub fn extend_prefix<const N: usize>(&mut self, piece: &[u8; N], len: usize) {
-        self.room(N);
-        if let Some(tail) = self.bytes.get_mut(self.len..self.len + N) {
-            tail.copy_from_slice(piece);
-            self.len += len.min(N);
-        }
+        self.fill::<N>(|tail| {
+            *tail = *piece;
+            len
+        });
     }
 
     /// Inserts one byte at `at` (≤ `len`), moving what follows.
@@ -152,13 +157,14 @@ impl TextOut for ByteBuf {
     }
     #[inline]
     fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
-        self.room(N);
-        let tail = self
-            .bytes
-            .get_mut(self.len..self.len + N)
-            .and_then(|t| <&mut [u8; N]>::try_from(t).ok());
-        if let Some(tail) = tail {
-            self.len += write(tail).min(N);
+        // As in `extend_from_slice`: the room is tested once on the fast path.
+        loop {
+            let len = self.len;
+            if let Some(tail) = self.bytes.get_mut(len..).and_then(|t| t.first_chunk_mut()) {
+                self.len = len + write(tail).min(N);
+                return;
+            }
+            self.grow(N);
         }
     }
 }
