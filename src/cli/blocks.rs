@@ -83,7 +83,8 @@ pub fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
 #[derive(Default)]
 pub struct Gate {
     at: AtomicU64,
-    lock: Mutex<()>,
+    /// The number of threads asleep on `moved`.
+    sleepers: Mutex<u32>,
     moved: Condvar,
 }
 
@@ -102,29 +103,35 @@ impl Gate {
             }
             std::hint::spin_loop();
         }
-        let mut guard = lock(&self.lock);
+        let mut sleepers = lock(&self.sleepers);
+        *sleepers += 1;
         while !ready() {
             // A timeout too, so an abort raised elsewhere is seen without a wake-up.
-            guard = self
+            sleepers = self
                 .moved
-                .wait_timeout(guard, ABORT_POLL)
+                .wait_timeout(sleepers, ABORT_POLL)
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .0;
         }
+        *sleepers -= 1;
     }
 
-    /// Moves the gate to `index` and wakes the waiters.
+    /// Moves the gate to `index` and wakes the waiters, if any sleep (a wake-up is a system
+    /// call even when nobody waits, and the gates open a few times per block).
     pub fn open_to(&self, index: u64) {
         // Stored under the lock, so a waiter between its check and its sleep cannot miss it.
-        let guard = lock(&self.lock);
+        let sleepers = lock(&self.sleepers);
         self.at.store(index, Ordering::Release);
-        drop(guard);
-        self.moved.notify_all();
+        let any = *sleepers > 0;
+        drop(sleepers);
+        if any {
+            self.moved.notify_all();
+        }
     }
 
     /// Wakes the waiters (after an abort).
     pub fn wake(&self) {
-        drop(lock(&self.lock));
+        drop(lock(&self.sleepers));
         self.moved.notify_all();
     }
 }
