@@ -282,6 +282,22 @@ const FLAG_NAMES: [(u16, &str); 10] = [
 
 /// Writes `[SYN, ACK]`-style flag names.
 pub fn write_flag_names(flags: u16, out: &mut String) {
+    // Every segment's Info has them: one copy of the text composed the first time each
+    // combination is met, instead of up to ten tests and appends every time.
+    use std::sync::OnceLock;
+    static NAMES: [OnceLock<Box<str>>; 0x1000] = [const { OnceLock::new() }; 0x1000];
+    match NAMES.get(usize::from(flags)) {
+        Some(slot) => out.push_str(slot.get_or_init(|| {
+            let mut text = String::new();
+            compose_flag_names(flags, &mut text);
+            text.into_boxed_str()
+        })),
+        None => compose_flag_names(flags, out),
+    }
+}
+
+/// [`write_flag_names`], composed.
+fn compose_flag_names(flags: u16, out: &mut String) {
     if flags == 0 {
         return out.push_str("<None>");
     }
@@ -869,5 +885,21 @@ mod tests {
         let mut s = String::new();
         write_flag_names(0x0c2, &mut s);
         assert_eq!(s, "SYN, ECE, CWR");
+    }
+
+    #[test]
+    fn flag_names_from_the_table_match_the_composed_ones() {
+        for flags in [0x1000, 0x0000, 0x0fff, 0x0012, 0x0e00]
+            .into_iter()
+            .chain(0..0x1000)
+        {
+            let (mut cached, mut composed) = (String::from("x"), String::from("x"));
+            write_flag_names(flags, &mut cached);
+            compose_flag_names(flags, &mut composed);
+            assert_eq!(cached, composed, "{flags:#x}");
+        }
+        let mut s = String::new();
+        write_flag_names(0x0e11, &mut s);
+        assert_eq!(s, "FIN, ACK, Reserved");
     }
 }
