@@ -95,7 +95,7 @@ fn bench(c: &mut Criterion) {
         time: TimeFormat::Relative,
     };
     g.bench_function("summary", |b| {
-        let (mut line, mut cols, mut time) = (String::new(), Columns::default(), String::new());
+        let (mut line, mut cols, mut time) = (Vec::new(), Columns::default(), Vec::new());
         b.iter(|| {
             for (i, (data, len, ts)) in frames.iter().enumerate() {
                 let d = dissect(

@@ -250,14 +250,15 @@ pub fn check_dissection(d: &Dissection<'_>, own_bytes: bool) {
 /// Runs the summary line (two time formats), the tree and the JSON object on `d` and checks
 /// what they wrote: what the `trackers` target checks on every frame of a sequence.
 pub fn check_main_outputs(d: &Dissection<'_>) {
-    let (mut line, mut cols, mut time) = (String::new(), Columns::default(), String::new());
+    let (mut line, mut cols, mut time) = (Vec::new(), Columns::default(), Vec::new());
     for format in [TimeFormat::Relative, TimeFormat::Delta] {
         let opts = OutputOptions {
             resolve: Resolve { mac: true },
             time: format,
         };
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
-        assert_printable(&line, "");
+        let line = std::str::from_utf8(&line).expect("the summary line is UTF-8");
+        assert_printable(line, "");
     }
     check_tree_and_json(d, false);
 }
@@ -286,14 +287,15 @@ fn check_tree_and_json(d: &Dissection<'_>, resolve_mac: bool) -> String {
 /// tree, JSON, the hex dump, every registered field's values as `-T fields`, the tree and JSON
 /// show them; `thorough` adds a `-T fields` line with every field.
 pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
-    let (mut line, mut cols, mut time) = (String::new(), Columns::default(), String::new());
+    let (mut line, mut cols, mut time) = (Vec::new(), Columns::default(), Vec::new());
     for (i, format) in TIME_FORMATS.into_iter().enumerate() {
         let opts = OutputOptions {
             resolve: Resolve { mac: i % 2 == 0 },
             time: format,
         };
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
-        assert_printable(&line, "");
+        let line = std::str::from_utf8(&line).expect("the summary line is UTF-8");
+        assert_printable(line, "");
     }
     let mut text = check_tree_and_json(d, true);
     text.clear();

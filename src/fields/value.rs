@@ -237,6 +237,21 @@ impl<const CAP: usize> TextOut for arrayvec::ArrayVec<u8, CAP> {
     fn reserve_bytes(&mut self, _: usize) {}
 }
 
+impl TextOut for Vec<u8> {
+    fn push_ascii(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn push_text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+    fn reserve_bytes(&mut self, n: usize) {
+        self.reserve(n);
+    }
+}
+
 impl TextOut for String {
     fn push_ascii(&mut self, s: &[u8]) {
         self.push_str(std::str::from_utf8(s).unwrap_or(""));

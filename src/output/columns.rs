@@ -16,15 +16,17 @@ use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
 pub struct Columns {
     /// Protocol column.
     pub protocol: &'static str,
-    /// Source column.
-    pub src: String,
-    /// Destination column.
-    pub dst: String,
+    /// Source column (UTF-8: written as bytes, since the address writers make ASCII).
+    pub src: Vec<u8>,
+    /// Destination column (UTF-8, as `src`).
+    pub dst: Vec<u8>,
     /// Info column.
     pub info: String,
     /// Link-layer addresses waiting to be written into `src`/`dst`: most frames carry IP,
     /// whose addresses replace them, so they are resolved and written only at the end.
     macs: Option<MacPair>,
+    /// Where a vendor-resolved MAC address is written before it is copied to its column.
+    resolved: String,
 }
 
 /// Source and destination link-layer addresses (either may be missing: SLL has no
@@ -259,9 +261,12 @@ impl Columns {
     fn write_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>, resolve: Resolve) {
         self.src.clear();
         self.dst.clear();
-        let write = |out: &mut String, mac: [u8; 6]| {
+        let resolved = &mut self.resolved;
+        let mut write = |out: &mut Vec<u8>, mac: [u8; 6]| {
             if resolve.mac {
-                crate::resolve::write_resolved_mac(out, mac);
+                resolved.clear();
+                crate::resolve::write_resolved_mac(resolved, mac);
+                out.extend_from_slice(resolved.as_bytes());
             } else {
                 write_mac(out, &mac);
             }
@@ -302,19 +307,19 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Columns> = std::cell::RefCell::new(Columns::default());
 }
 
-fn with_columns<'a>(d: &Dissection<'a>, emit: &mut Emit<'_>, pick: fn(&Columns) -> &str) {
+fn with_columns<'a>(d: &Dissection<'a>, emit: &mut Emit<'_>, pick: fn(&Columns) -> &[u8]) {
     SCRATCH.with(|c| {
         let mut c = c.borrow_mut();
         c.fill(d, Resolve { mac: true });
-        emit(Value::Str(pick(&c).as_bytes()));
+        emit(Value::Str(pick(&c)));
     });
 }
 
 fn col_protocol<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    with_columns(d, emit, |c| c.protocol);
+    with_columns(d, emit, |c| c.protocol.as_bytes());
 }
 fn col_info<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    with_columns(d, emit, |c| &c.info);
+    with_columns(d, emit, |c| c.info.as_bytes());
 }
 fn col_src<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     with_columns(d, emit, |c| &c.src);

@@ -12,6 +12,7 @@ pub mod time;
 pub mod tree;
 
 use crate::dissect::Dissection;
+use crate::fields::value::TextOut;
 use std::io;
 
 pub use columns::{Columns, Resolve};
@@ -102,7 +103,7 @@ impl Sink for Tee {
 }
 
 /// Writes the time column of a frame into `out`.
-pub fn write_time_column(out: &mut String, d: &Dissection<'_>, format: TimeFormat) {
+pub fn write_time_column<O: TextOut + ?Sized>(out: &mut O, d: &Dissection<'_>, format: TimeFormat) {
     use crate::fields::value::write_rel_time;
     let digits = d.frame.precision.digits();
     if d.frame.ts.is_none() {

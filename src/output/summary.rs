@@ -11,8 +11,8 @@ pub struct SummarySink<W: Write> {
     out: W,
     opts: OutputOptions,
     cols: Columns,
-    line: String,
-    time: String,
+    line: Vec<u8>,
+    time: Vec<u8>,
 }
 
 impl<W: Write> SummarySink<W> {
@@ -22,17 +22,20 @@ impl<W: Write> SummarySink<W> {
             out,
             opts,
             cols: Columns::default(),
-            line: String::new(),
-            time: String::new(),
+            line: Vec::new(),
+            time: Vec::new(),
         }
     }
 }
 
 /// Formats the summary line of `d` into `line` (no newline), reusing `cols` and `time`.
+///
+/// The line is UTF-8 built as bytes: its pieces are ASCII from the value writers or text
+/// that is already UTF-8, so nothing is checked again on the way.
 pub fn format_line(
-    line: &mut String,
+    line: &mut Vec<u8>,
     cols: &mut Columns,
-    time: &mut String,
+    time: &mut Vec<u8>,
     d: &Dissection<'_>,
     opts: &OutputOptions,
 ) {
@@ -41,41 +44,42 @@ pub fn format_line(
     write_time_column(time, d, opts.time);
     line.clear();
     let mut num = itoa::Buffer::new();
-    pad_left(line, num.format(d.number), 5);
-    line.push(' ');
+    pad_left(line, num.format(d.number).as_bytes(), 5);
+    line.push(b' ');
     pad_left(line, time, 10);
-    line.push(' ');
+    line.push(b' ');
     pad_left(line, &cols.src, 12);
-    line.push_str(" \u{2192} ");
-    line.push_str(&cols.dst);
-    pad_to(line, cols.dst.as_str(), 12);
-    line.push(' ');
-    line.push_str(cols.protocol);
-    line.push(' ');
-    line.push_str(num.format(d.frame.orig_len));
-    line.push(' ');
-    line.push_str(&cols.info);
+    line.extend_from_slice(" \u{2192} ".as_bytes());
+    line.extend_from_slice(&cols.dst);
+    pad_to(line, &cols.dst, 12);
+    line.push(b' ');
+    line.extend_from_slice(cols.protocol.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(num.format(d.frame.orig_len).as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(cols.info.as_bytes());
 }
 
-/// Display width of a column value (vendor names may hold non-ASCII letters).
-fn width(s: &str) -> usize {
+/// Display width of a UTF-8 column value (vendor names may hold non-ASCII letters): its
+/// characters, that is its bytes that do not continue a character.
+fn width(s: &[u8]) -> usize {
     if s.is_ascii() {
         s.len()
     } else {
-        s.chars().count()
+        s.iter().filter(|&&b| b & 0xc0 != 0x80).count()
     }
 }
 
 /// Right-aligns `s` in `w` columns (tshark's No., Time and Source columns).
-fn pad_left(line: &mut String, s: &str, w: usize) {
+fn pad_left(line: &mut Vec<u8>, s: &[u8], w: usize) {
     pad_to(line, s, w);
-    line.push_str(s);
+    line.extend_from_slice(s);
 }
 
 /// Pads `s` (written before or after) to `w` columns (the left-aligned Destination column).
-fn pad_to(line: &mut String, s: &str, w: usize) {
+fn pad_to(line: &mut Vec<u8>, s: &[u8], w: usize) {
     for _ in width(s)..w {
-        line.push(' ');
+        line.push(b' ');
     }
 }
 
@@ -88,8 +92,8 @@ impl<W: Write> Sink for SummarySink<W> {
             d,
             &self.opts,
         );
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn finish(&mut self) -> io::Result<()> {

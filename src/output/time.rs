@@ -122,15 +122,18 @@ fn push_wide_civil<O: TextOut + ?Sized>(out: &mut O, c: &Civil, sep: u8) {
 }
 
 /// `2023-11-14 22:13:20.001000` (tshark `-t ad`/`-t ud`).
-pub fn write_date_time(out: &mut String, ts: Timestamp, digits: usize) {
+pub fn write_date_time<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp, digits: usize) {
     push_civil(out, &civil(ts), b' ');
     frac(out, ts.nanos, digits);
 }
 
 /// `22:13:20.001000` (tshark `-t a`/`-t u`).
-pub fn write_time_of_day(out: &mut String, ts: Timestamp, digits: usize) {
+pub fn write_time_of_day<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp, digits: usize) {
     let c = civil(ts);
-    let _ = write!(out, "{:02}:{:02}:{:02}", c.hour, c.minute, c.second);
+    let [h0, h1] = two_digits(c.hour);
+    let [m0, m1] = two_digits(c.minute);
+    let [s0, s1] = two_digits(c.second);
+    out.push_ascii(&[h0, h1, b':', m0, m1, b':', s0, s1]);
     frac(out, ts.nanos, digits);
 }
 
