@@ -25,7 +25,7 @@ use super::config::{Config, OutputKind};
 use super::run::RunStats;
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
-use crate::dissect::{self, Depth, Dissection, NoTftp};
+use crate::dissect::{self, Dissection, NoTftp};
 use crate::fields::Needs;
 use crate::output::Sink;
 use crate::output::fields::{FieldsOptions, FieldsSink, header_line};
@@ -289,7 +289,7 @@ fn process(
     let cfg = shared.cfg;
     w.deferred.clear();
     let mut displayed = 0;
-    let reassembles = cfg.depth >= Depth::Transport;
+    let reassembles = cfg.depth.reassembles();
     // One dissection reused for the block's frames: returning a fresh one per frame would
     // copy its 2 KiB layer table each time.
     let mut slot = Dissection::blank();

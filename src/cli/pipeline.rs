@@ -32,7 +32,7 @@ use super::config::{Config, OutputKind};
 use super::run::{RunStats, make_sink_to};
 use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
 use crate::capture::{CaptureError, Timestamp};
-use crate::dissect::{self, Depth, Dissection, IpAddr, TftpLookup};
+use crate::dissect::{self, Dissection, IpAddr, TftpLookup};
 use crate::output::Sink;
 use crate::output::bytebuf::ByteBuf;
 use crate::output::json::JsonSink;
@@ -364,7 +364,7 @@ impl Shared<'_, '_> {
                 let (number, frame, times) = (d.number, d.frame, d.times);
                 dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, None);
             }
-            if cfg.depth >= Depth::Transport
+            if cfg.depth.reassembles()
                 && let Some(whole) = serial.defrag.complete(d, now.as_nanos())
             {
                 let whole: &'b [u8] = input.arena.alloc_slice_copy(whole);

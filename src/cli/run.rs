@@ -2,7 +2,7 @@
 
 use super::config::{Config, OutputKind};
 use crate::capture::{CaptureError, FrameSource, LinkType};
-use crate::dissect::{self, Depth, Dissection, FrameTimes};
+use crate::dissect::{self, Dissection, FrameTimes};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
 use crate::output::json::JsonSink;
@@ -156,7 +156,7 @@ pub fn run_capture(
         let mut d = Dissection::blank();
         let lookup = trackers.tftp_lookup();
         dissect::dissect_into(&mut d, number, frame, times, cfg.depth, lookup, None);
-        if cfg.depth >= Depth::Transport
+        if cfg.depth.reassembles()
             && let Some(whole) = defrag.complete(&d, now.as_nanos())
         {
             let lookup = trackers.tftp_lookup();

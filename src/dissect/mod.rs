@@ -602,10 +602,21 @@ pub enum Depth {
     Link,
     /// Up to IP / ARP.
     Network,
+    /// Every IP header, also those past the network layer (quoted in an ICMP error, IP in
+    /// IP), but not TCP or UDP: what an `ip.*` or `ipv6.*` filter reads.
+    Tunnel,
     /// Up to TCP / UDP / ICMP.
     Transport,
     /// Everything, including TFTP.
     All,
+}
+
+impl Depth {
+    /// True when IP fragments are reassembled at this depth: from [`Depth::Tunnel`] on,
+    /// a reassembled datagram can hold more IP headers (a quoted or tunnelled one).
+    pub fn reassembles(self) -> bool {
+        self >= Depth::Tunnel
+    }
 }
 
 /// Builder used by the dissectors while walking a frame.
@@ -802,7 +813,11 @@ pub fn dispatch_ethertype<'a>(
 /// Dispatches on an IP protocol number (shared by IPv4, IPv6 and its extension headers).
 /// `quoted` is true inside an ICMP error, where the transport header may be partial.
 pub fn dispatch_ip_proto<'a>(w: &mut Walker<'a, '_>, proto: u8, offset: usize, data: &'a [u8]) {
-    if w.depth < Depth::Transport {
+    if w.depth < Depth::Tunnel {
+        return;
+    }
+    // At `Tunnel` depth only what can lead to another IP header.
+    if w.depth < Depth::Transport && !matches!(proto, 1 | 58 | 4 | 41 | 0 | 43 | 44 | 60) {
         return;
     }
     match proto {
@@ -855,6 +870,58 @@ pub(crate) fn array<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 #[cfg(test)]
 mod tests {
     use super::IpAddr;
+
+    /// Ethernet, IPv4 to 10.0.0.9, an ICMP port-unreachable quoting the IPv4 header and
+    /// 8 bytes of TCP of a datagram from 10.0.0.9 to 10.0.0.7.
+    fn icmp_error_quoting_tcp() -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        f.extend_from_slice(&[
+            0x45, 0, 0, 56, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 7, 10, 0, 0, 9,
+        ]);
+        f.extend_from_slice(&[3, 3, 0, 0, 0, 0, 0, 0]);
+        f.extend_from_slice(&[
+            0x45, 0, 0, 40, 0, 2, 0, 0, 64, 6, 0, 0, 10, 0, 0, 9, 10, 0, 0, 7,
+        ]);
+        f.extend_from_slice(&[0x30, 0x39, 0, 80, 0, 0, 0, 1]);
+        f
+    }
+
+    #[test]
+    fn tunnel_depth_sees_quoted_ip_headers_but_not_tcp() {
+        use super::{Depth, NoTftp, Proto, dissect};
+        use crate::capture::{Frame, LinkType, Timestamp, TsPrecision};
+        let bytes = icmp_error_quoting_tcp();
+        let frame = Frame {
+            ts: Timestamp::NONE,
+            orig_len: bytes.len() as u32,
+            link_type: LinkType::ETHERNET,
+            interface_id: None,
+            interface_name: None,
+            precision: TsPrecision::Micro,
+            data: &bytes,
+        };
+        let protos = |depth| {
+            let d = dissect(1, frame, super::FrameTimes::default(), depth, &NoTftp);
+            d.layers.iter().map(|l| l.proto).collect::<Vec<_>>()
+        };
+        let (ip, icmp, tcp) = (Proto::Ip, Proto::Icmp, Proto::Tcp);
+        assert_eq!(protos(Depth::Tunnel)[2..], [ip, icmp, ip]);
+        assert_eq!(protos(Depth::Transport)[2..], [ip, icmp, ip, tcp]);
+        assert_eq!(protos(Depth::Network)[2..], [ip]);
+        // The filter of a quoted address asks for that depth, and matches.
+        let filter = crate::filter::Filter::compile("ip.src == 10.0.0.9 && ip.dst == 10.0.0.9")
+            .expect("a valid filter");
+        assert_eq!(filter.depth(), Depth::Tunnel);
+        let d = dissect(
+            1,
+            frame,
+            super::FrameTimes::default(),
+            filter.depth(),
+            &NoTftp,
+        );
+        assert!(filter.matches(&d));
+    }
 
     #[test]
     fn ip_addresses_order_as_their_bytes_ipv4_first() {

@@ -207,7 +207,7 @@ impl FieldDef {
 
 /// How deep dissection must go for a layer of `proto` to be seen wherever it occurs. IP
 /// headers also occur quoted inside ICMP errors (and tunnelled), so `ip`/`ipv6` need the
-/// transport layer; ARP stops at the network layer.
+/// [`Depth::Tunnel`] layers, though not TCP or UDP; ARP stops at the network layer.
 pub fn depth_for(proto: Proto) -> Depth {
     use Proto as P;
     match proto {
@@ -215,17 +215,10 @@ pub fn depth_for(proto: Proto) -> Depth {
             Depth::Link
         }
         P::Arp => Depth::Network,
-        P::Ip
-        | P::Ipv6
-        | P::Ipv6HopOpts
-        | P::Ipv6Routing
-        | P::Ipv6Frag
-        | P::Ipv6DstOpts
-        | P::Icmp
-        | P::Icmpv6
-        | P::Igmp
-        | P::Tcp
-        | P::Udp => Depth::Transport,
+        P::Ip | P::Ipv6 | P::Ipv6HopOpts | P::Ipv6Routing | P::Ipv6Frag | P::Ipv6DstOpts => {
+            Depth::Tunnel
+        }
+        P::Icmp | P::Icmpv6 | P::Igmp | P::Tcp | P::Udp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,
         P::Dns | P::Mdns => Depth::All,
         P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
