@@ -374,77 +374,50 @@ impl TcpTracker {
             None
         };
         let (dir, rev) = if forward { (0, 1) } else { (1, 0) };
-        let mut reused = false;
-        let mut new_stream = true;
-        if let Some(s) = self.streams.get(&key) {
-            new_stream = false;
-            let f = &s.flows[dir];
-            let differs = f.base_seq.is_some_and(|b| b != seg.seq);
-            // A SYN with a new ISN on a known 4-tuple starts a new stream; a SYN-ACK with a new
-            // ISN is flagged but stays in the stream (Wireshark 4.0's dissect_tcp).
-            if differs && seg.flags & (SYN | ACK) == SYN {
-                reused = true;
-                new_stream = true;
-            } else if differs && seg.flags & (SYN | ACK) == SYN | ACK {
-                reused = true;
+        let at = Site {
+            dir,
+            rev,
+            layer_offset,
+            hdr_len,
+            seglen,
+            ws,
+        };
+        // One lookup for a known stream (nearly every segment); a new one is inserted first.
+        let reused = match self.streams.get_mut(&key) {
+            Some(s) => {
+                let f = &s.flows[dir];
+                let differs = f.base_seq.is_some_and(|b| b != seg.seq);
+                // A SYN with a new ISN on a known 4-tuple starts a new stream; a SYN-ACK with
+                // a new ISN is flagged but stays in the stream (Wireshark 4.0's dissect_tcp).
+                let syn_ack = seg.flags & (SYN | ACK);
+                if !(differs && syn_ack == SYN) {
+                    let reused = differs && syn_ack == SYN | ACK;
+                    let limits = (&mut self.unacked_total, &mut self.unacked_overflow);
+                    return Some(on_segment(s, limits, &seg, &at, reused, false));
+                }
+                true
             }
-        }
-        if new_stream {
-            self.make_room(seg.now);
-            let stream = Stream {
-                index: self.next_index,
-                flows: [Flow::default(), Flow::default()],
-                completeness: 0,
-                mru_syn: None,
-                irtt_ns: None,
-                first_seen: seg.now,
-                last_seen: seg.now,
-                fins: 0,
-                closed_at: None,
-            };
-            self.next_index = self.next_index.wrapping_add(1);
-            if let Some(old) = self.streams.insert(key, stream) {
-                self.unacked_total = self.unacked_total.saturating_sub(old.unacked_len());
-            }
+            None => false,
+        };
+        self.make_room(seg.now);
+        let stream = Stream {
+            index: self.next_index,
+            flows: [Flow::default(), Flow::default()],
+            completeness: 0,
+            mru_syn: None,
+            irtt_ns: None,
+            first_seen: seg.now,
+            last_seen: seg.now,
+            fins: 0,
+            closed_at: None,
+        };
+        self.next_index = self.next_index.wrapping_add(1);
+        if let Some(old) = self.streams.insert(key, stream) {
+            self.unacked_total = self.unacked_total.saturating_sub(old.unacked_len());
         }
         let s = self.streams.get_mut(&key)?;
-        let mut info = TcpFrameInfo {
-            layer_offset,
-            stream: s.index,
-            completeness: s.completeness,
-            time_relative_ns: (hdr_len >= 20).then_some(seg.now - s.first_seen),
-            time_delta_ns: (hdr_len >= 20).then_some(seg.now - s.last_seen),
-            ..Default::default()
-        };
-        s.last_seen = seg.now;
-        if seg.flags & FIN != 0 {
-            s.fins |= 1 << dir;
-        }
-        if s.closed_at.is_none() && (seg.flags & RST != 0 || s.fins == 3) {
-            s.closed_at = Some(seg.now);
-        }
-        if reused {
-            info.analysis |= analysis::REUSED_PORTS;
-        }
-        if seglen.is_none() {
-            info.completeness_after = s.completeness;
-            info.rel_seq = seg.seq;
-            info.rel_ack = seg.ack;
-            info.has_ack = seg.flags & ACK != 0;
-            return Some(info);
-        }
-        set_bases(s, dir, rev, &seg, ws);
-        update_completeness(s, &seg, new_stream);
-        info.completeness_after = s.completeness;
-        let before = s.unacked_len();
-        let room = self.unacked_total < MAX_UNACKED_TOTAL;
-        if analyse_sequence(s, dir, rev, &seg, &mut info, room) {
-            self.unacked_overflow += 1;
-        }
-        self.unacked_total = (self.unacked_total + s.unacked_len()).saturating_sub(before);
-        update_irtt(s, &seg);
-        fill_relative(s, dir, rev, &seg, &mut info);
-        Some(info)
+        let limits = (&mut self.unacked_total, &mut self.unacked_overflow);
+        Some(on_segment(s, limits, &seg, &at, reused, true))
     }
 
     /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
@@ -617,6 +590,67 @@ fn fill_relative(s: &Stream, dir: usize, rev: usize, seg: &Segment, info: &mut T
         info.window = Some(seg.window);
         info.scale_factor = shift;
     }
+}
+
+/// Where a segment sits in its stream and frame (what [`on_segment`] needs besides it).
+struct Site {
+    dir: usize,
+    rev: usize,
+    layer_offset: usize,
+    hdr_len: u32,
+    seglen: Option<u32>,
+    ws: Option<u8>,
+}
+
+/// Updates stream `s` with `seg` and returns the segment's analysis. `limits` are the
+/// tracker's unacknowledged-segment total and overflow count.
+fn on_segment(
+    s: &mut Stream,
+    limits: (&mut usize, &mut u64),
+    seg: &Segment,
+    at: &Site,
+    reused: bool,
+    new_stream: bool,
+) -> TcpFrameInfo {
+    let (unacked_total, unacked_overflow) = limits;
+    let (dir, rev, hdr_len) = (at.dir, at.rev, at.hdr_len);
+    let mut info = TcpFrameInfo {
+        layer_offset: at.layer_offset,
+        stream: s.index,
+        completeness: s.completeness,
+        time_relative_ns: (hdr_len >= 20).then_some(seg.now - s.first_seen),
+        time_delta_ns: (hdr_len >= 20).then_some(seg.now - s.last_seen),
+        ..Default::default()
+    };
+    s.last_seen = seg.now;
+    if seg.flags & FIN != 0 {
+        s.fins |= 1 << dir;
+    }
+    if s.closed_at.is_none() && (seg.flags & RST != 0 || s.fins == 3) {
+        s.closed_at = Some(seg.now);
+    }
+    if reused {
+        info.analysis |= analysis::REUSED_PORTS;
+    }
+    if at.seglen.is_none() {
+        info.completeness_after = s.completeness;
+        info.rel_seq = seg.seq;
+        info.rel_ack = seg.ack;
+        info.has_ack = seg.flags & ACK != 0;
+        return info;
+    }
+    set_bases(s, dir, rev, seg, at.ws);
+    update_completeness(s, seg, new_stream);
+    info.completeness_after = s.completeness;
+    let before = s.unacked_len();
+    let room = *unacked_total < MAX_UNACKED_TOTAL;
+    if analyse_sequence(s, dir, rev, seg, &mut info, room) {
+        *unacked_overflow += 1;
+    }
+    *unacked_total = (*unacked_total + s.unacked_len()).saturating_sub(before);
+    update_irtt(s, seg);
+    fill_relative(s, dir, rev, seg, &mut info);
+    info
 }
 
 /// Wireshark 4.0's `tcp_analyze_sequence_number`, on raw sequence numbers.
