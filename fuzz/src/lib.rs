@@ -65,7 +65,13 @@ const TIME_FORMATS: [TimeFormat; 8] = [
 // pcap_reader
 
 /// A frame as both readers must deliver it: time, wire length, bytes.
-type ReadFrame = (wiresift::capture::Timestamp, u32, Vec<u8>);
+/// What both readers must agree on for each frame: time, length, interface and bytes.
+type ReadFrame = (
+    wiresift::capture::Timestamp,
+    u32,
+    (wiresift::capture::LinkType, Option<u32>, Option<String>),
+    Vec<u8>,
+);
 
 /// Bytes → `FileReader` over a `Cursor`; reads every frame. The same bytes, written to a
 /// file, then go through the block reader of the parallel runs, which must find the same
@@ -83,7 +89,12 @@ pub fn pcap_reader(data: &[u8]) {
             Ok(Some(f)) => {
                 assert!(f.data.len() <= MAX_RECORD_LEN, "frame over MAX_RECORD_LEN");
                 assert!(f.ts.nanos < 1_000_000_000, "denormal timestamp {:?}", f.ts);
-                frames.push((f.ts, f.orig_len, f.data.to_vec()));
+                let interface = (
+                    f.link_type,
+                    f.interface_id,
+                    f.interface_name.map(String::from),
+                );
+                frames.push((f.ts, f.orig_len, interface, f.data.to_vec()));
                 // Every frame consumes at least a 12-byte pcapng block or a 16-byte record.
                 let n = frames.len() as u64;
                 assert!(n * 12 <= len, "{n} frames out of {len} bytes");
@@ -124,20 +135,26 @@ fn compare_split(name: &str, len: usize, want: &[ReadFrame], want_damage: Option
     use wiresift::capture::split::{Block, HopEnd, PcapSplit};
     let block_len = 1 + len % 97;
     let Ok(Some(split)) = PcapSplit::open(name, block_len) else {
-        return; // pcapng, or too short for a header: the sequential reader handles those
+        return; // too short for a header, or a damaged start: the sequential reader's
     };
     let (mut got, mut damage) = (Vec::new(), None);
     let (mut block, mut records, mut spill) = (Block::default(), Vec::new(), Vec::new());
+    let mut names = Vec::new();
     let mut cursor = split.first_cursor();
     for index in 0..split.block_count() {
         split.read_block(index, &mut block).expect("the file reads");
         records.clear();
-        let end = split.hop(&block, cursor, None, &mut records);
+        let end = split.hop(&block, cursor, None, &mut records, &mut names);
         for r in &records {
             let f = split
-                .frame(r, &block, &mut spill)
+                .frame(r, &block, &names, &mut spill)
                 .expect("a hopped record reads");
-            got.push((f.ts, f.orig_len, f.data.to_vec()));
+            let interface = (
+                f.link_type,
+                f.interface_id,
+                f.interface_name.map(String::from),
+            );
+            got.push((f.ts, f.orig_len, interface, f.data.to_vec()));
         }
         match end {
             HopEnd::Next(next) => cursor = next,

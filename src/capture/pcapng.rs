@@ -442,6 +442,16 @@ fn simple_packet_caplen(orig_len: u32, snaplen: u32, space: usize) -> usize {
     usize::try_from(limit).unwrap_or(usize::MAX).min(space)
 }
 
+/// The `frame.len` of a frame: tshark counts a Custom Block's length without its 4-byte
+/// Private Enterprise Number.
+pub fn shown_orig_len(link_type: LinkType, orig_len: u32) -> u32 {
+    if link_type == LinkType::PCAPNG_CUSTOM {
+        orig_len.saturating_sub(CUSTOM_BLOCK_PEN_LEN as u32)
+    } else {
+        orig_len
+    }
+}
+
 fn custom(body: &[u8], last_ts: Timestamp) -> PacketMeta {
     PacketMeta {
         ts: last_ts,

@@ -1,5 +1,5 @@
-//! A classic pcap file cut into blocks at record boundaries, so that several threads read
-//! and decode one file at once (see `cli::parallel`).
+//! A capture file (classic pcap or pcapng) cut into blocks at record boundaries, so that
+//! several threads read and decode one file at once (see `cli::parallel`).
 //!
 //! Contract:
 //! - A worker reads a whole block (plus [`OVERLAP`] bytes, so the header of any record that
@@ -15,17 +15,27 @@
 //!   that ends inside a record header or record is [`CaptureError::Truncated`] at the same
 //!   offset with the same numbers, an impossible captured length is
 //!   [`CaptureError::Corrupt`], and every complete record before the damage is delivered.
+//! - pcapng: the hop walks blocks (a pcapng block is one "record"), interprets each with the
+//!   sequential reader's own functions ([`pcapng::interpret`]) and keeps the section (byte
+//!   order, interfaces) from block to block: hops run one after the other, in file order.
+//!   Each record carries its interface's link type, precision and name.
 //! - The file's length is taken when it is opened; bytes appended later are not read.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
 
 use super::pcap::{self, FileHeader};
-use super::{CaptureError, Frame, LinkType, Timestamp};
+use super::pcapng::{self, Section};
+use super::{ByteOrder, CaptureError, Frame, LinkType, Timestamp, TsPrecision};
 
-/// Bytes read past a block's end: the longest record header, so a record that starts in the
-/// block can be measured without a second read.
-pub const OVERLAP: usize = pcap::MAX_RECORD_HEADER_LEN;
+/// Bytes read past a block's end: the longest record header (pcap) or block header
+/// (pcapng), so a record that starts in the block can be measured without a second read.
+pub const OVERLAP: usize = if pcap::MAX_RECORD_HEADER_LEN > pcapng::MIN_BLOCK_LEN {
+    pcap::MAX_RECORD_HEADER_LEN
+} else {
+    pcapng::MIN_BLOCK_LEN
+};
 /// Largest block: each worker holds one block in memory (the default is 1 MiB or less; a
 /// larger value only comes from the hidden `--block-size`).
 pub const MAX_BLOCK_LEN: usize = 64 * 1024 * 1024;
@@ -37,8 +47,10 @@ pub struct Cursor {
     pub offset: u64,
     /// Records before that one (so its frame number is `records + 1`).
     pub records: u64,
-    /// Timestamp of the record before it (for `frame.time_delta`).
+    /// Timestamp of the last record before it that has one (for `frame.time_delta`).
     pub prev_ts: Option<Timestamp>,
+    /// Timestamp of the record just before it, even none: a pcapng Custom Block takes it.
+    pub last_ts: Timestamp,
 }
 
 /// One record found by the hop: where it is and what its header says.
@@ -52,6 +64,14 @@ pub struct Record {
     pub orig_len: u32,
     /// Normalised timestamp.
     pub ts: Timestamp,
+    /// Link type of the record's interface.
+    pub link_type: LinkType,
+    /// Timestamp precision of the record's interface.
+    pub precision: TsPrecision,
+    /// pcapng interface index within its section (`None` for pcap and Custom Blocks).
+    pub interface_id: Option<u32>,
+    /// The interface's name, as an index into the names the hop collected for the block.
+    pub name: Option<u32>,
 }
 
 /// What the hop over one block found after its records.
@@ -76,21 +96,29 @@ pub struct Block {
     pub data: Vec<u8>,
 }
 
-/// A classic pcap file opened for block-parallel reading.
+/// A capture file opened for block-parallel reading.
 #[derive(Debug)]
 pub struct PcapSplit {
     file: File,
     name: String,
-    header: FileHeader,
+    layout: Layout,
     len: u64,
     block_len: usize,
 }
 
+/// The file's format, and for pcapng the section the hops have reached.
+#[derive(Debug)]
+enum Layout {
+    Pcap(FileHeader),
+    /// The section is carried from hop to hop (hops run in file order, one at a time).
+    Pcapng(Mutex<Section>),
+}
+
 impl PcapSplit {
-    /// Opens `path` for block reading when it is a regular file in classic pcap format;
-    /// `Ok(None)` for anything else (pcapng, stdin, a pipe, a file too short to hold a
-    /// header), which the sequential reader handles. `block_len` is clamped to
-    /// 1..=[`MAX_BLOCK_LEN`].
+    /// Opens `path` for block reading when it is a regular file in classic pcap format, or
+    /// in pcapng starting with a valid section header; `Ok(None)` for anything else (stdin,
+    /// a pipe, a file too short to hold a header, a damaged start), which the sequential
+    /// reader handles and reports. `block_len` is clamped to 1..=[`MAX_BLOCK_LEN`].
     ///
     /// # Errors
     /// The file cannot be opened or read.
@@ -108,35 +136,47 @@ impl PcapSplit {
         if read_full_at(&file, &mut head, 0).map_err(io_error)? < head.len() {
             return Ok(None);
         }
-        let Some(header) = pcap::parse_file_header(&head) else {
-            return Ok(None);
+        let layout = if head.first_chunk::<4>() == Some(&pcapng::MAGIC) {
+            match first_section(&file, meta.len()).map_err(io_error)? {
+                Some(section) => Layout::Pcapng(Mutex::new(section)),
+                None => return Ok(None),
+            }
+        } else {
+            match pcap::parse_file_header(&head) {
+                Some(header) => Layout::Pcap(header),
+                None => return Ok(None),
+            }
         };
         Ok(Some(PcapSplit {
             file,
             name: path.to_string(),
-            header,
+            layout,
             len: meta.len(),
             block_len: block_len.clamp(1, MAX_BLOCK_LEN),
         }))
     }
 
-    /// Number of blocks the records are cut into.
-    pub fn block_count(&self) -> u64 {
-        let body = self.len.saturating_sub(pcap::FILE_HEADER_LEN as u64);
-        body.div_ceil(self.block_len as u64)
+    /// File offset of the first record (pcap) or block (pcapng).
+    fn body_start(&self) -> u64 {
+        match self.layout {
+            Layout::Pcap(_) => pcap::FILE_HEADER_LEN as u64,
+            Layout::Pcapng(_) => 0,
+        }
     }
 
-    /// The link type of every record.
-    pub fn link_type(&self) -> LinkType {
-        self.header.link_type
+    /// Number of blocks the records are cut into.
+    pub fn block_count(&self) -> u64 {
+        let body = self.len.saturating_sub(self.body_start());
+        body.div_ceil(self.block_len as u64)
     }
 
     /// The cursor of block 0.
     pub fn first_cursor(&self) -> Cursor {
         Cursor {
-            offset: pcap::FILE_HEADER_LEN as u64,
+            offset: self.body_start(),
             records: 0,
             prev_ts: None,
+            last_ts: Timestamp::default(),
         }
     }
 
@@ -146,13 +186,42 @@ impl PcapSplit {
     /// # Errors
     /// The file cannot be read.
     pub fn first_timestamp(&self) -> Result<Option<Timestamp>, CaptureError> {
+        let header = match &self.layout {
+            Layout::Pcap(header) => header,
+            Layout::Pcapng(_) => return self.first_pcapng_timestamp(),
+        };
         let mut head = [0u8; pcap::RECORD_HEADER_LEN];
         let got = read_full_at(&self.file, &mut head, pcap::FILE_HEADER_LEN as u64)
             .map_err(|e| self.io_error(e))?;
         Ok((got == head.len()).then(|| {
-            let record = self.header.parse_record_header(&head);
-            self.header.timestamp(&record)
+            let record = header.parse_record_header(&head);
+            header.timestamp(&record)
         }))
+    }
+
+    /// The first frame's timestamp in a pcapng file: its blocks are walked from the start
+    /// (a section and interface headers come first) until one holds a frame; `None` when
+    /// the file is damaged before that (the hop reports the damage).
+    fn first_pcapng_timestamp(&self) -> Result<Option<Timestamp>, CaptureError> {
+        let mut section = Section::new(ByteOrder::Little);
+        let mut offset = 0;
+        let mut bytes = Vec::new();
+        loop {
+            match read_pcapng_block(&self.file, offset, self.len, section.order, &mut bytes) {
+                Ok(Ok(total)) => {
+                    // Custom Blocks take the previous frame's time: none before the first.
+                    let found = pcapng::interpret(&bytes, &mut section, Timestamp::default());
+                    match found {
+                        Ok(Some(meta)) if !meta.ts.is_none() => return Ok(Some(meta.ts)),
+                        Ok(Some(_)) => offset += total as u64,
+                        Ok(None) => offset += total as u64,
+                        Err(_) => return Ok(None),
+                    }
+                }
+                Ok(Err(_)) => return Ok(None),
+                Err(e) => return Err(self.io_error(e)),
+            }
+        }
     }
 
     /// Reads block `index` (and its overlap) into `block`, reusing its buffer.
@@ -160,6 +229,7 @@ impl PcapSplit {
     /// # Errors
     /// The read fails.
     pub fn read_block(&self, index: u64, block: &mut Block) -> Result<(), CaptureError> {
+        // Every byte of the buffer is written before it is read: no need to zero it again.
         let start = self.block_start(index);
         let end = start
             .saturating_add((self.block_len + OVERLAP) as u64)
@@ -175,24 +245,50 @@ impl PcapSplit {
 
     /// File offset where block `index` starts.
     fn block_start(&self, index: u64) -> u64 {
-        (pcap::FILE_HEADER_LEN as u64).saturating_add(index.saturating_mul(self.block_len as u64))
+        self.body_start()
+            .saturating_add(index.saturating_mul(self.block_len as u64))
     }
 
-    /// Walks the records that start in `block` from `cursor`, appending them to `records`,
-    /// and stops early once `limit` records have been read in all. Returns where the next
-    /// block starts, or how the file ends.
+    /// Walks the records that start in `block` from `cursor`, appending them to `records`
+    /// (and the names of their interfaces to `names`, which [`PcapSplit::frame_of`] reads
+    /// back), and stops early once `limit` records have been read in all. Returns where the
+    /// next block starts, or how the file ends.
     pub fn hop(
         &self,
         block: &Block,
         cursor: Cursor,
         limit: Option<u64>,
         records: &mut Vec<Record>,
+        names: &mut Vec<Box<str>>,
+    ) -> HopEnd {
+        names.clear();
+        match &self.layout {
+            Layout::Pcap(header) => self.hop_pcap(header, block, cursor, limit, records),
+            Layout::Pcapng(section) => {
+                let mut section = section.lock().unwrap_or_else(|e| e.into_inner());
+                let walk = PcapngWalk {
+                    section: &mut section,
+                    records,
+                    names,
+                };
+                self.hop_pcapng(walk, block, cursor, limit)
+            }
+        }
+    }
+
+    fn hop_pcap(
+        &self,
+        header: &FileHeader,
+        block: &Block,
+        cursor: Cursor,
+        limit: Option<u64>,
+        records: &mut Vec<Record>,
     ) -> HopEnd {
         let block_end = self.block_start(block.index + 1).min(self.len);
-        let header_len = self.header.record_header_len();
+        let header_len = header.record_header_len();
         let mut offset = cursor.offset;
         let mut count = cursor.records;
-        let mut prev_ts = cursor.prev_ts;
+        let (mut prev_ts, mut last_ts) = (cursor.prev_ts, cursor.last_ts);
         while offset < block_end {
             if limit.is_some_and(|l| count >= l) {
                 return HopEnd::End;
@@ -209,7 +305,7 @@ impl PcapSplit {
                 // file that shrank while it was read) gets here.
                 _ => return HopEnd::Damage(self.truncated(offset, header_len as u64, remaining)),
             };
-            let record = self.header.parse_record_header(head);
+            let record = header.parse_record_header(head);
             let caplen = match pcap::check_caplen(record.caplen) {
                 Ok(len) => len,
                 Err(what) => {
@@ -224,25 +320,140 @@ impl PcapSplit {
             if remaining < total {
                 return HopEnd::Damage(self.truncated(offset, total, remaining));
             }
-            let ts = self.header.timestamp(&record);
+            let ts = header.timestamp(&record);
             records.push(Record {
                 data_offset: offset + header_len as u64,
                 caplen: record.caplen,
                 orig_len: record.orig_len,
                 ts,
+                link_type: header.link_type,
+                precision: header.magic.precision,
+                interface_id: None,
+                name: None,
             });
             count += 1;
-            prev_ts = Some(ts);
+            (prev_ts, last_ts) = (Some(ts), ts);
             offset += total;
         }
-        if offset >= self.len {
-            return HopEnd::End;
-        }
-        HopEnd::Next(Cursor {
+        self.hop_end(Cursor {
             offset,
             records: count,
             prev_ts,
+            last_ts,
         })
+    }
+
+    /// How a hop that walked up to `next` ends: the file's end, or the next block's cursor.
+    fn hop_end(&self, next: Cursor) -> HopEnd {
+        if next.offset >= self.len {
+            HopEnd::End
+        } else {
+            HopEnd::Next(next)
+        }
+    }
+
+    /// [`PcapSplit::hop`] over pcapng blocks: each is checked and interpreted exactly as
+    /// the sequential reader's `pcapng_step` does, with the same errors.
+    fn hop_pcapng(
+        &self,
+        walk: PcapngWalk<'_>,
+        block: &Block,
+        cursor: Cursor,
+        limit: Option<u64>,
+    ) -> HopEnd {
+        let PcapngWalk {
+            section,
+            records,
+            names,
+        } = walk;
+        let block_end = self.block_start(block.index + 1).min(self.len);
+        let mut offset = cursor.offset;
+        let mut count = cursor.records;
+        let (mut prev_ts, mut last_ts) = (cursor.prev_ts, cursor.last_ts);
+        // A block that reaches past this one's buffer is read into here (one per block).
+        let mut spill = Vec::new();
+        while offset < block_end {
+            if limit.is_some_and(|l| count >= l) {
+                return HopEnd::End;
+            }
+            let at = usize::try_from(offset - block.start).unwrap_or(usize::MAX);
+            let buffered = block.data.get(at..).unwrap_or_default();
+            let bytes = match pcapng_block_in(buffered, offset, self.len, section.order) {
+                Ok(Some(total)) => buffered.get(..total),
+                Ok(None) => None,
+                Err(e) => return HopEnd::Damage(self.block_error(e)),
+            };
+            let bytes = match bytes {
+                Some(bytes) => bytes,
+                None => {
+                    let read =
+                        read_pcapng_block(&self.file, offset, self.len, section.order, &mut spill);
+                    match read {
+                        Ok(Ok(_)) => spill.as_slice(),
+                        Ok(Err(e)) => return HopEnd::Damage(self.block_error(e)),
+                        Err(e) => return HopEnd::Damage(self.io_error(e)),
+                    }
+                }
+            };
+            let order = match pcapng::block_byte_order(bytes, section.order) {
+                Ok(order) => order,
+                Err(what) => return HopEnd::Damage(self.corrupt(offset, what)),
+            };
+            let found = pcapng::check_trailer(bytes, order)
+                .and_then(|()| pcapng::interpret(bytes, section, last_ts));
+            let meta = match found {
+                Ok(meta) => meta,
+                Err(what) => return HopEnd::Damage(self.corrupt(offset, what)),
+            };
+            if let Some(meta) = meta {
+                let name = meta
+                    .interface_id
+                    .and_then(|id| section.interfaces().get(id as usize))
+                    .and_then(|i| i.name.as_deref());
+                records.push(Record {
+                    data_offset: offset + meta.data.start as u64,
+                    caplen: meta.data.len() as u32,
+                    orig_len: meta.orig_len,
+                    ts: meta.ts,
+                    link_type: meta.link_type,
+                    precision: meta.precision,
+                    interface_id: meta.interface_id,
+                    name: name.map(|n| name_index(names, n)),
+                });
+                count += 1;
+                last_ts = meta.ts;
+                if !meta.ts.is_none() {
+                    prev_ts = Some(meta.ts);
+                }
+            }
+            offset += bytes.len() as u64;
+        }
+        self.hop_end(Cursor {
+            offset,
+            records: count,
+            prev_ts,
+            last_ts,
+        })
+    }
+
+    /// A pcapng framing error at a block, as the sequential reader reports it.
+    fn block_error(&self, e: BlockError) -> CaptureError {
+        match e {
+            BlockError::Truncated {
+                offset,
+                wanted,
+                got,
+            } => self.truncated(offset, wanted, got),
+            BlockError::Corrupt { offset, what } => self.corrupt(offset, what),
+        }
+    }
+
+    fn corrupt(&self, offset: u64, what: String) -> CaptureError {
+        CaptureError::Corrupt {
+            name: self.name.clone(),
+            offset,
+            what,
+        }
     }
 
     /// The frame for `record`, borrowed from `block` when it holds the whole record, else
@@ -254,6 +465,7 @@ impl PcapSplit {
         &self,
         record: &Record,
         block: &'a Block,
+        names: &'a [Box<str>],
         spill: &'a mut Vec<u8>,
     ) -> Result<Frame<'a>, CaptureError> {
         let data = match block_data(record, block) {
@@ -264,7 +476,7 @@ impl PcapSplit {
                 spill.as_slice()
             }
         };
-        Ok(self.frame_of(record, data))
+        Ok(self.frame_of(record, data, names))
     }
 
     /// Reads `record`'s bytes into `buf` (exactly its captured length).
@@ -275,7 +487,11 @@ impl PcapSplit {
         let got =
             read_full_at(&self.file, buf, record.data_offset).map_err(|e| self.io_error(e))?;
         if got < buf.len() {
-            let header_len = self.header.record_header_len() as u64;
+            // The file shrank after the hop measured the record.
+            let header_len = match &self.layout {
+                Layout::Pcap(header) => header.record_header_len() as u64,
+                Layout::Pcapng(_) => 0,
+            };
             return Err(self.truncated(
                 record.data_offset - header_len,
                 header_len + buf.len() as u64,
@@ -287,19 +503,33 @@ impl PcapSplit {
 
     /// The frame for `record` when `block` holds all of it (the common case), else `None`
     /// (see [`PcapSplit::frame`]).
-    pub fn frame_in<'a>(&self, record: &Record, block: &'a Block) -> Option<Frame<'a>> {
-        block_data(record, block).map(|data| self.frame_of(record, data))
+    pub fn frame_in<'a>(
+        &self,
+        record: &Record,
+        block: &'a Block,
+        names: &'a [Box<str>],
+    ) -> Option<Frame<'a>> {
+        block_data(record, block).map(|data| self.frame_of(record, data, names))
     }
 
-    /// The frame of `record` over its bytes `data`.
-    pub fn frame_of<'a>(&self, record: &Record, data: &'a [u8]) -> Frame<'a> {
+    /// The frame of `record` over its bytes `data`; `names` are those the hop of its block
+    /// collected.
+    pub fn frame_of<'a>(
+        &self,
+        record: &Record,
+        data: &'a [u8],
+        names: &'a [Box<str>],
+    ) -> Frame<'a> {
         Frame {
             ts: record.ts,
             orig_len: record.orig_len,
-            link_type: self.header.link_type,
-            interface_id: None,
-            interface_name: None,
-            precision: self.header.magic.precision,
+            link_type: record.link_type,
+            interface_id: record.interface_id,
+            interface_name: record
+                .name
+                .and_then(|i| names.get(i as usize))
+                .map(|n| &**n),
+            precision: record.precision,
             data,
         }
     }
@@ -314,6 +544,126 @@ impl PcapSplit {
             source,
         }
     }
+}
+
+/// What the pcapng hop works on: the section it carries on, and where it puts records and
+/// interface names.
+struct PcapngWalk<'w> {
+    section: &'w mut Section,
+    records: &'w mut Vec<Record>,
+    names: &'w mut Vec<Box<str>>,
+}
+
+/// The index of interface name `name` in `names`, added when it is not the last one there
+/// (a block's records nearly always come from one or two interfaces).
+fn name_index(names: &mut Vec<Box<str>>, name: &str) -> u32 {
+    match names.iter().rposition(|n| **n == *name) {
+        Some(i) => i as u32,
+        None => {
+            names.push(name.into());
+            (names.len() - 1) as u32
+        }
+    }
+}
+
+/// A pcapng block that cannot be framed, in the sequential reader's terms.
+#[derive(Debug)]
+enum BlockError {
+    Truncated { offset: u64, wanted: u64, got: u64 },
+    Corrupt { offset: u64, what: String },
+}
+
+/// Frames the pcapng block at file offset `offset` from `head` (the bytes from there on
+/// that are at hand): its total length once validated, `None` when `head` is too short to
+/// tell, or the error the sequential reader's `pcapng_step` gives (`len` is the file's).
+fn pcapng_block_in(
+    head: &[u8],
+    offset: u64,
+    len: u64,
+    current: ByteOrder,
+) -> Result<Option<usize>, BlockError> {
+    let remaining = len.saturating_sub(offset);
+    if remaining < pcapng::MIN_BLOCK_LEN as u64 {
+        // The file ends inside the block header: the wanted length is the declared one
+        // when it can be read and is plausible (not for a section header, whose byte order
+        // is not known yet).
+        let is_section = head.first_chunk::<4>() == Some(&pcapng::MAGIC);
+        let declared = current.u32_at(head, 4).filter(|_| !is_section);
+        let wanted = declared
+            .and_then(|d| pcapng::check_block_len(d).ok())
+            .unwrap_or(pcapng::MIN_BLOCK_LEN);
+        return Err(BlockError::Truncated {
+            offset,
+            wanted: wanted as u64,
+            got: remaining,
+        });
+    }
+    let Some(head) = head.get(..pcapng::MIN_BLOCK_LEN) else {
+        return Ok(None);
+    };
+    let corrupt = |what| BlockError::Corrupt { offset, what };
+    let order = pcapng::block_byte_order(head, current).map_err(corrupt)?;
+    let declared = order.u32_at(head, 4).unwrap_or_default();
+    let total = pcapng::check_block_len(declared).map_err(corrupt)?;
+    if remaining < total as u64 {
+        return Err(BlockError::Truncated {
+            offset,
+            wanted: total as u64,
+            got: remaining,
+        });
+    }
+    Ok(Some(total))
+}
+
+/// Reads the whole pcapng block at `offset` into `bytes` (framed as by [`pcapng_block_in`]);
+/// returns its length.
+fn read_pcapng_block(
+    file: &File,
+    offset: u64,
+    len: u64,
+    current: ByteOrder,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<Result<usize, BlockError>> {
+    let mut head = [0u8; pcapng::MIN_BLOCK_LEN];
+    let got = read_full_at(file, &mut head, offset)?;
+    let total = match pcapng_block_in(&head[..got], offset, len, current) {
+        Ok(Some(total)) => total,
+        // The file shrank since it was opened.
+        Ok(None) => {
+            return Ok(Err(BlockError::Truncated {
+                offset,
+                wanted: pcapng::MIN_BLOCK_LEN as u64,
+                got: got as u64,
+            }));
+        }
+        Err(e) => return Ok(Err(e)),
+    };
+    bytes.resize(total, 0);
+    let got = read_full_at(file, bytes, offset)?;
+    if got < total {
+        return Ok(Err(BlockError::Truncated {
+            offset,
+            wanted: total as u64,
+            got: got as u64,
+        }));
+    }
+    Ok(Ok(total))
+}
+
+/// The section a pcapng file starts with, when its first block is a valid section header
+/// (else the sequential reader reports what is wrong).
+fn first_section(file: &File, len: u64) -> std::io::Result<Option<Section>> {
+    let mut bytes = Vec::new();
+    let mut section = Section::new(ByteOrder::Little);
+    let Ok(_) = read_pcapng_block(file, 0, len, section.order, &mut bytes)? else {
+        return Ok(None);
+    };
+    let Ok(order) = pcapng::block_byte_order(&bytes, section.order) else {
+        return Ok(None);
+    };
+    let valid = pcapng::check_trailer(&bytes, order)
+        .and_then(|()| pcapng::interpret(&bytes, &mut section, Timestamp::default()));
+    Ok(valid.is_ok().then_some(section))
 }
 
 /// The record's bytes when `block` holds all of them.

@@ -36,18 +36,21 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The times of record `i` of a block that starts at `cursor` (`frame.time_delta_displayed`
-/// is left 0: the runs that need it fill it in order).
+/// is left 0: the runs that need it fill it in order). As in the sequential loop, a record
+/// without a time (a pcapng Simple Packet Block) gets zeros, and the delta of the next is
+/// from the last record that has one.
 pub fn frame_times(
     first_ts: Option<Timestamp>,
     records: &[Record],
     cursor: Cursor,
     i: usize,
 ) -> FrameTimes {
-    let Some(record) = records.get(i) else {
+    let Some(record) = records.get(i).filter(|r| !r.ts.is_none()) else {
         return FrameTimes::default();
     };
-    let prev = match i.checked_sub(1) {
-        Some(p) => records.get(p).map(|r| r.ts),
+    let before = records.get(..i).unwrap_or_default();
+    let prev = match before.iter().rev().find(|r| !r.ts.is_none()) {
+        Some(r) => Some(r.ts),
         None => cursor.prev_ts,
     };
     FrameTimes {

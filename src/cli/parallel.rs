@@ -1,9 +1,9 @@
-//! The stateless parallel run: one classic pcap file read, decoded, filtered and printed by
-//! several threads at once, output in frame order.
+//! The stateless parallel run: one capture file (pcap or pcapng) read, decoded, filtered
+//! and printed by several threads at once, output in frame order.
 //!
 //! Contract:
 //! - Used only where no frame's output depends on the frames before it ([`eligible`]): a
-//!   regular pcap file, `-T fields` or `-q`, no tracker, no `-z`, no `-w`, no `-l`, and
+//!   regular capture file, `-T fields` or `-q`, no tracker, no `-z`, no `-w`, no `-l`, and
 //!   no `frame.time_delta_displayed`. Runs with trackers use [`super::pipeline`]; the rest
 //!   runs the sequential loop in [`mod@super::run`]. All give the same bytes on standard
 //!   output, the same damage and the same exit status (`tests/it/parallel.rs` compares
@@ -85,6 +85,8 @@ struct Shared<'a, 'w> {
 struct Worker {
     block: Block,
     records: Vec<Record>,
+    /// Interface names of the block's records (pcapng).
+    names: Vec<Box<str>>,
     spill: Vec<u8>,
     sink: Option<FieldsSink<Vec<u8>>>,
     /// Fragments left for the ordered step: (output position, record index).
@@ -142,6 +144,7 @@ fn work(shared: &Shared<'_, '_>) {
     let mut w = Worker {
         block: Block::default(),
         records: Vec::new(),
+        names: Vec::new(),
         spill: Vec::new(),
         sink: match &shared.cfg.output {
             OutputKind::Fields(fields, opts) => Some(FieldsSink::new(
@@ -163,9 +166,13 @@ fn work(shared: &Shared<'_, '_>) {
         };
         w.records.clear();
         let end = match read {
-            Ok(()) => shared
-                .split
-                .hop(&w.block, cursor, shared.cfg.count, &mut w.records),
+            Ok(()) => shared.split.hop(
+                &w.block,
+                cursor,
+                shared.cfg.count,
+                &mut w.records,
+                &mut w.names,
+            ),
             Err(e) => HopEnd::Damage(e),
         };
         let more = chain.hand_on(index, end, w.records.len() as u64);
@@ -221,8 +228,7 @@ impl Shared<'_, '_> {
             self.defragment(
                 &mut defrag,
                 out,
-                block,
-                records,
+                (block, records, &w.names),
                 &mut w.spill,
                 cursor,
                 i,
@@ -244,8 +250,7 @@ impl Shared<'_, '_> {
         &self,
         defrag: &mut Defragmenter,
         out: &mut dyn Write,
-        block: &Block,
-        records: &[Record],
+        (block, records, names): (&Block, &[Record], &[Box<str>]),
         spill: &mut Vec<u8>,
         cursor: Cursor,
         i: usize,
@@ -255,7 +260,7 @@ impl Shared<'_, '_> {
         let Some(record) = records.get(i) else {
             return Ok(());
         };
-        let Ok(frame) = self.split.frame(record, block, spill) else {
+        let Ok(frame) = self.split.frame(record, block, names, spill) else {
             return Ok(());
         };
         let number = frame_number(cursor, i);
@@ -297,12 +302,12 @@ fn process(
         let times = frame_times(shared.first_ts, &w.records, cursor, i);
         let number = frame_number(cursor, i);
         let spilled;
-        let d = match shared.split.frame_in(record, &w.block) {
+        let d = match shared.split.frame_in(record, &w.block, &w.names) {
             Some(frame) => {
                 dissect::dissect_into(&mut slot, number, frame, times, cfg.depth, &NoTftp, None);
                 &slot
             }
-            None => match shared.split.frame(record, &w.block, &mut w.spill) {
+            None => match shared.split.frame(record, &w.block, &w.names, &mut w.spill) {
                 Ok(frame) => {
                     spilled = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
                     &spilled

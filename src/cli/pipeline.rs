@@ -1,7 +1,8 @@
-//! The tracked parallel run: one classic pcap file, several threads, trackers and all.
+//! The tracked parallel run: one capture file (pcap or pcapng), several threads, trackers
+//! and all.
 //!
 //! Contract:
-//! - Used for a regular pcap file whenever the stateless run ([`super::parallel`]) cannot
+//! - Used for a regular capture file whenever the stateless run ([`super::parallel`]) cannot
 //!   be: the summary, `-V`, `-x`, JSON, fields that need the TCP analysis or TFTP tracking,
 //!   `-z` reports, exports ([`eligible`]; not `-w`, `-l` or live capture). The bytes on
 //!   standard output, the reports, warnings, damage and exit status are the sequential
@@ -128,6 +129,8 @@ fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn Sink> {
 struct Input {
     block: Block,
     records: Vec<Record>,
+    /// Interface names of the block's records (pcapng).
+    names: Vec<Box<str>>,
     /// Records that reach past the block, and reassembled datagrams.
     arena: Bump,
     recorder: Recorder,
@@ -231,6 +234,7 @@ fn work(shared: &Shared<'_, '_>) {
     let mut input = Input {
         block: Block::default(),
         records: Vec::new(),
+        names: Vec::new(),
         arena: Bump::new(),
         recorder: Recorder::default(),
     };
@@ -249,9 +253,13 @@ fn work(shared: &Shared<'_, '_>) {
         };
         input.records.clear();
         let end = match read {
-            Ok(()) => shared
-                .split
-                .hop(&input.block, cursor, shared.cfg.count, &mut input.records),
+            Ok(()) => shared.split.hop(
+                &input.block,
+                cursor,
+                shared.cfg.count,
+                &mut input.records,
+                &mut input.names,
+            ),
             Err(e) => HopEnd::Damage(e),
         };
         let more = chain.hand_on(index, end, input.records.len() as u64);
@@ -302,7 +310,7 @@ impl Shared<'_, '_> {
         ds.resize_with(input.records.len(), Dissection::blank);
         let mut late = None;
         for (i, (record, d)) in input.records.iter().zip(ds.iter_mut()).enumerate() {
-            let frame = match split.frame_in(record, &input.block) {
+            let frame = match split.frame_in(record, &input.block, &input.names) {
                 Some(frame) => frame,
                 None => {
                     let buf = input
@@ -312,7 +320,7 @@ impl Shared<'_, '_> {
                         late = Some((i, e));
                         break;
                     }
-                    split.frame_of(record, buf)
+                    split.frame_of(record, buf, &input.names)
                 }
             };
             let times = frame_times(self.first_ts, &input.records, cursor, i);
@@ -373,14 +381,20 @@ impl Shared<'_, '_> {
                 dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, Some(whole));
             }
             serial.trackers.observe(d);
-            d.times.delta_displayed = serial.prev_displayed.map_or(0, |p| now.nanos_since(p));
+            // A frame without a time (a pcapng Simple Packet Block) has no deltas, and is
+            // not the previous displayed frame of the next one (as in the sequential loop).
+            if !now.is_none() {
+                d.times.delta_displayed = serial.prev_displayed.map_or(0, |p| now.nanos_since(p));
+            }
             let passed = cfg.filter.matches(d);
             if let Some(r) = &mut serial.reports {
                 r.observe(d, passed);
             }
             if passed {
                 serial.displayed += 1;
-                serial.prev_displayed = Some(now);
+                if !now.is_none() {
+                    serial.prev_displayed = Some(now);
+                }
             }
             s.passed.push(passed);
         }

@@ -1,7 +1,7 @@
 //! The read–dissect–track–filter–print loop.
 
 use super::config::{Config, OutputKind};
-use crate::capture::{CaptureError, FrameSource, LinkType};
+use crate::capture::{CaptureError, FrameSource};
 use crate::dissect::{self, Dissection, FrameTimes};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
@@ -123,7 +123,7 @@ pub fn run_capture(
         if cfg.count.is_some_and(|c| stats.read >= c) {
             break;
         }
-        let mut frame = match reader.next_frame() {
+        let frame = match reader.next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
@@ -131,12 +131,6 @@ pub fn run_capture(
                 break;
             }
         };
-        if frame.link_type == LinkType::PCAPNG_CUSTOM {
-            // tshark counts a custom block's length without its 4-byte Private Enterprise Number.
-            frame.orig_len = frame
-                .orig_len
-                .saturating_sub(crate::capture::pcapng::CUSTOM_BLOCK_PEN_LEN as u32);
-        }
         stats.read += 1;
         let now = frame.ts;
         let times = if now.is_none() {

@@ -759,6 +759,8 @@ pub fn dissect_into<'a>(
 ) {
     d.number = number;
     d.frame = frame;
+    // Every run (sequential or parallel) shows a Custom Block's length as tshark does.
+    d.frame.orig_len = crate::capture::pcapng::shown_orig_len(frame.link_type, frame.orig_len);
     d.times = times;
     d.layers.clear();
     d.expert = Expert::default();
