@@ -78,9 +78,9 @@ pub struct Args {
     #[arg(short = 'l')]
     pub line_buffered: bool,
 
-    /// Threads that read and decode a pcap file at once when no frame's output depends on
-    /// the frames before it (-T fields or -q without trackers; see README "Performance").
-    /// 1 reads sequentially. Default: the number of cores, at most 8.
+    /// Threads that read and decode a capture file (pcap or pcapng) at once; the output is
+    /// the same whatever N (see README "Performance"). 1 reads sequentially. Default: the
+    /// number of cores, at most 8.
     #[arg(long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
 
