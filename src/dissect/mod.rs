@@ -605,6 +605,8 @@ pub enum Depth {
     /// Every IP header, also those past the network layer (quoted in an ICMP error, IP in
     /// IP), but not TCP or UDP: what an `ip.*` or `ipv6.*` filter reads.
     Tunnel,
+    /// Up to UDP / ICMP / IGMP, but not TCP: what a `udp.*` or `icmp.*` filter reads.
+    Datagram,
     /// Up to TCP / UDP / ICMP.
     Transport,
     /// Everything, including TFTP.
@@ -815,11 +817,15 @@ pub fn dispatch_ethertype<'a>(
 /// Dispatches on an IP protocol number (shared by IPv4, IPv6 and its extension headers).
 /// `quoted` is true inside an ICMP error, where the transport header may be partial.
 pub fn dispatch_ip_proto<'a>(w: &mut Walker<'a, '_>, proto: u8, offset: usize, data: &'a [u8]) {
-    if w.depth < Depth::Tunnel {
-        return;
-    }
-    // At `Tunnel` depth only what can lead to another IP header.
-    if w.depth < Depth::Transport && !matches!(proto, 1 | 58 | 4 | 41 | 0 | 43 | 44 | 60) {
+    // Below `Transport` only what the depth asks for: at `Tunnel` what can lead to another
+    // IP header, at `Datagram` everything but TCP.
+    let wanted = match w.depth {
+        Depth::Link | Depth::Network => false,
+        Depth::Tunnel => matches!(proto, 1 | 58 | 4 | 41 | 0 | 43 | 44 | 60),
+        Depth::Datagram => proto != 6,
+        Depth::Transport | Depth::All => true,
+    };
+    if !wanted {
         return;
     }
     match proto {
@@ -874,8 +880,9 @@ mod tests {
     use super::IpAddr;
 
     /// Ethernet, IPv4 to 10.0.0.9, an ICMP port-unreachable quoting the IPv4 header and
-    /// 8 bytes of TCP of a datagram from 10.0.0.9 to 10.0.0.7.
-    fn icmp_error_quoting_tcp() -> Vec<u8> {
+    /// 8 bytes of the TCP (`proto` 6) or UDP (17) header of a datagram from 10.0.0.9 to
+    /// 10.0.0.7, port 12345 to 69.
+    fn icmp_error_quoting(proto: u8) -> Vec<u8> {
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x08, 0x00]);
         f.extend_from_slice(&[
@@ -883,17 +890,15 @@ mod tests {
         ]);
         f.extend_from_slice(&[3, 3, 0, 0, 0, 0, 0, 0]);
         f.extend_from_slice(&[
-            0x45, 0, 0, 40, 0, 2, 0, 0, 64, 6, 0, 0, 10, 0, 0, 9, 10, 0, 0, 7,
+            0x45, 0, 0, 36, 0, 2, 0, 0, 64, proto, 0, 0, 10, 0, 0, 9, 10, 0, 0, 7,
         ]);
-        f.extend_from_slice(&[0x30, 0x39, 0, 80, 0, 0, 0, 1]);
+        f.extend_from_slice(&[0x30, 0x39, 0, 69, 0, 16, 0, 1]);
         f
     }
 
-    #[test]
-    fn tunnel_depth_sees_quoted_ip_headers_but_not_tcp() {
-        use super::{Depth, NoTftp, Proto, dissect};
+    /// `bytes` (an Ethernet frame) dissected to `depth`.
+    fn dissect_eth(bytes: &[u8], depth: super::Depth) -> super::Dissection<'_> {
         use crate::capture::{Frame, LinkType, Timestamp, TsPrecision};
-        let bytes = icmp_error_quoting_tcp();
         let frame = Frame {
             ts: Timestamp::NONE,
             orig_len: bytes.len() as u32,
@@ -901,28 +906,56 @@ mod tests {
             interface_id: None,
             interface_name: None,
             precision: TsPrecision::Micro,
-            data: &bytes,
+            data: bytes,
         };
-        let protos = |depth| {
-            let d = dissect(1, frame, super::FrameTimes::default(), depth, &NoTftp);
-            d.layers.iter().map(|l| l.proto).collect::<Vec<_>>()
-        };
-        let (ip, icmp, tcp) = (Proto::Ip, Proto::Icmp, Proto::Tcp);
-        assert_eq!(protos(Depth::Tunnel)[2..], [ip, icmp, ip]);
-        assert_eq!(protos(Depth::Transport)[2..], [ip, icmp, ip, tcp]);
-        assert_eq!(protos(Depth::Network)[2..], [ip]);
-        // The filter of a quoted address asks for that depth, and matches.
-        let filter = crate::filter::Filter::compile("ip.src == 10.0.0.9 && ip.dst == 10.0.0.9")
-            .expect("a valid filter");
-        assert_eq!(filter.depth(), Depth::Tunnel);
-        let d = dissect(
+        super::dissect(
             1,
             frame,
             super::FrameTimes::default(),
-            filter.depth(),
-            &NoTftp,
+            depth,
+            &super::NoTftp,
+        )
+    }
+
+    /// The protocols of `bytes` dissected to `depth`, after frame and eth.
+    fn protos_at(bytes: &[u8], depth: super::Depth) -> Vec<super::Proto> {
+        let d = dissect_eth(bytes, depth);
+        d.layers.iter().skip(2).map(|l| l.proto).collect()
+    }
+
+    /// Whether `filter` matches `bytes` dissected to the depth the filter asks for.
+    fn matches_at_its_depth(filter: &crate::filter::Filter, bytes: &[u8]) -> bool {
+        filter.matches(&dissect_eth(bytes, filter.depth()))
+    }
+
+    #[test]
+    fn shallow_depths_see_quoted_headers_but_not_tcp() {
+        use super::{Depth, Proto};
+        let (ip, icmp, tcp, udp) = (Proto::Ip, Proto::Icmp, Proto::Tcp, Proto::Udp);
+        let (quoting_tcp, quoting_udp) = (icmp_error_quoting(6), icmp_error_quoting(17));
+        assert_eq!(protos_at(&quoting_tcp, Depth::Network), [ip]);
+        assert_eq!(protos_at(&quoting_tcp, Depth::Tunnel), [ip, icmp, ip]);
+        assert_eq!(protos_at(&quoting_udp, Depth::Tunnel), [ip, icmp, ip]);
+        // `Datagram` (what a udp or icmp filter asks for) sees the quoted UDP, not TCP.
+        assert_eq!(protos_at(&quoting_tcp, Depth::Datagram), [ip, icmp, ip]);
+        assert_eq!(
+            protos_at(&quoting_udp, Depth::Datagram),
+            [ip, icmp, ip, udp]
         );
-        assert!(filter.matches(&d));
+        assert_eq!(
+            protos_at(&quoting_tcp, Depth::Transport),
+            [ip, icmp, ip, tcp]
+        );
+        // The filters of quoted fields ask for those depths, and match.
+        let compile = |f| crate::filter::Filter::compile(f).expect("a valid filter");
+        let quoted_ip = compile("ip.src == 10.0.0.9 && ip.dst == 10.0.0.9");
+        assert_eq!(quoted_ip.depth(), Depth::Tunnel);
+        assert!(matches_at_its_depth(&quoted_ip, &quoting_tcp));
+        let quoted_udp = compile("udp.port == 69 && icmp");
+        assert_eq!(quoted_udp.depth(), Depth::Datagram);
+        assert!(matches_at_its_depth(&quoted_udp, &quoting_udp));
+        assert!(!matches_at_its_depth(&quoted_udp, &quoting_tcp));
+        assert_eq!(compile("tcp.port == 69").depth(), Depth::Transport);
     }
 
     #[test]

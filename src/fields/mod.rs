@@ -218,7 +218,8 @@ pub fn depth_for(proto: Proto) -> Depth {
         P::Ip | P::Ipv6 | P::Ipv6HopOpts | P::Ipv6Routing | P::Ipv6Frag | P::Ipv6DstOpts => {
             Depth::Tunnel
         }
-        P::Icmp | P::Icmpv6 | P::Igmp | P::Tcp | P::Udp => Depth::Transport,
+        P::Icmp | P::Icmpv6 | P::Igmp | P::Udp => Depth::Datagram,
+        P::Tcp => Depth::Transport,
         P::Tftp | P::Data => Depth::All,
         P::Dns | P::Mdns => Depth::All,
         P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
