@@ -229,7 +229,6 @@ impl PcapSplit {
     /// # Errors
     /// The read fails.
     pub fn read_block(&self, index: u64, block: &mut Block) -> Result<(), CaptureError> {
-        // Every byte of the buffer is written before it is read: no need to zero it again.
         let start = self.block_start(index);
         let end = start
             .saturating_add((self.block_len + OVERLAP) as u64)
