@@ -6,7 +6,7 @@ use crate::dissect::{Dissection, Layer, Proto};
 use arrayvec::ArrayVec;
 use std::fmt::Write as _;
 
-/// Longest `frame.protocols` string we build: an entry of [`ENTRY_ROOM`] bytes for each of
+/// Longest `frame.protocols` string we build: an entry of `ENTRY_ROOM` bytes for each of
 /// [`crate::dissect::MAX_LAYERS`] layers.
 pub const MAX_PROTOCOLS_LEN: usize = crate::dissect::MAX_LAYERS * ENTRY_ROOM;
 

@@ -28,7 +28,7 @@ impl Default for ByteBuf {
 }
 
 impl ByteBuf {
-    /// An empty buffer with [`INITIAL_LEN`] bytes of room.
+    /// An empty buffer with `INITIAL_LEN` (320 KiB) bytes of room.
     pub fn new() -> Self {
         Self::with_room(INITIAL_LEN)
     }
