@@ -208,9 +208,9 @@ impl PcapSplit {
         let mut bytes = Vec::new();
         loop {
             match read_pcapng_block(&self.file, offset, self.len, section.order, &mut bytes) {
-                Ok(Ok(total)) => {
+                Ok(Ok((total, order))) => {
                     // Custom Blocks take the previous frame's time: none before the first.
-                    let found = pcapng::interpret(&bytes, &mut section, Timestamp::default());
+                    let found = interpret_block(&bytes, order, &mut section, Timestamp::default());
                     match found {
                         Ok(Some(meta)) if !meta.ts.is_none() => return Ok(Some(meta.ts)),
                         Ok(Some(_)) => offset += total as u64,
@@ -377,30 +377,24 @@ impl PcapSplit {
             }
             let at = usize::try_from(offset - block.start).unwrap_or(usize::MAX);
             let buffered = block.data.get(at..).unwrap_or_default();
-            let bytes = match pcapng_block_in(buffered, offset, self.len, section.order) {
-                Ok(Some(total)) => buffered.get(..total),
+            let framed = match pcapng_block_in(buffered, offset, self.len, section.order) {
+                Ok(Some((total, order))) => buffered.get(..total).map(|bytes| (bytes, order)),
                 Ok(None) => None,
                 Err(e) => return HopEnd::Damage(self.block_error(e)),
             };
-            let bytes = match bytes {
-                Some(bytes) => bytes,
+            let (bytes, order) = match framed {
+                Some(framed) => framed,
                 None => {
                     let read =
                         read_pcapng_block(&self.file, offset, self.len, section.order, &mut spill);
                     match read {
-                        Ok(Ok(_)) => spill.as_slice(),
+                        Ok(Ok((_, order))) => (spill.as_slice(), order),
                         Ok(Err(e)) => return HopEnd::Damage(self.block_error(e)),
                         Err(e) => return HopEnd::Damage(self.io_error(e)),
                     }
                 }
             };
-            let order = match pcapng::block_byte_order(bytes, section.order) {
-                Ok(order) => order,
-                Err(what) => return HopEnd::Damage(self.corrupt(offset, what)),
-            };
-            let found = pcapng::check_trailer(bytes, order)
-                .and_then(|()| pcapng::interpret(bytes, section, last_ts));
-            let meta = match found {
+            let meta = match interpret_block(bytes, order, section, last_ts) {
                 Ok(meta) => meta,
                 Err(what) => return HopEnd::Damage(self.corrupt(offset, what)),
             };
@@ -573,14 +567,15 @@ enum BlockError {
 }
 
 /// Frames the pcapng block at file offset `offset` from `head` (the bytes from there on
-/// that are at hand): its total length once validated, `None` when `head` is too short to
-/// tell, or the error the sequential reader's `pcapng_step` gives (`len` is the file's).
+/// that are at hand): its total length once validated and its byte order, `None` when
+/// `head` is too short to tell, or the error the sequential reader's `pcapng_step` gives
+/// (`len` is the file's).
 fn pcapng_block_in(
     head: &[u8],
     offset: u64,
     len: u64,
     current: ByteOrder,
-) -> Result<Option<usize>, BlockError> {
+) -> Result<Option<(usize, ByteOrder)>, BlockError> {
     let remaining = len.saturating_sub(offset);
     if remaining < pcapng::MIN_BLOCK_LEN as u64 {
         // The file ends inside the block header: the wanted length is the declared one
@@ -611,22 +606,22 @@ fn pcapng_block_in(
             got: remaining,
         });
     }
-    Ok(Some(total))
+    Ok(Some((total, order)))
 }
 
 /// Reads the whole pcapng block at `offset` into `bytes` (framed as by [`pcapng_block_in`]);
-/// returns its length.
+/// returns its length and byte order.
 fn read_pcapng_block(
     file: &File,
     offset: u64,
     len: u64,
     current: ByteOrder,
     bytes: &mut Vec<u8>,
-) -> std::io::Result<Result<usize, BlockError>> {
+) -> std::io::Result<Result<(usize, ByteOrder), BlockError>> {
     let mut head = [0u8; pcapng::MIN_BLOCK_LEN];
     let got = read_full_at(file, &mut head, offset)?;
-    let total = match pcapng_block_in(&head[..got], offset, len, current) {
-        Ok(Some(total)) => total,
+    let (total, order) = match pcapng_block_in(&head[..got], offset, len, current) {
+        Ok(Some(framed)) => framed,
         // The file shrank since it was opened.
         Ok(None) => {
             return Ok(Err(BlockError::Truncated {
@@ -646,7 +641,17 @@ fn read_pcapng_block(
             got: got as u64,
         }));
     }
-    Ok(Ok(total))
+    Ok(Ok((total, order)))
+}
+
+/// Checks a framed pcapng block's trailer and interprets it, as the sequential reader does.
+fn interpret_block(
+    bytes: &[u8],
+    order: ByteOrder,
+    section: &mut Section,
+    last_ts: Timestamp,
+) -> Result<Option<pcapng::PacketMeta>, String> {
+    pcapng::check_trailer(bytes, order).and_then(|()| pcapng::interpret(bytes, section, last_ts))
 }
 
 /// The section a pcapng file starts with, when its first block is a valid section header
@@ -654,14 +659,10 @@ fn read_pcapng_block(
 fn first_section(file: &File, len: u64) -> std::io::Result<Option<Section>> {
     let mut bytes = Vec::new();
     let mut section = Section::new(ByteOrder::Little);
-    let Ok(_) = read_pcapng_block(file, 0, len, section.order, &mut bytes)? else {
+    let Ok((_, order)) = read_pcapng_block(file, 0, len, section.order, &mut bytes)? else {
         return Ok(None);
     };
-    let Ok(order) = pcapng::block_byte_order(&bytes, section.order) else {
-        return Ok(None);
-    };
-    let valid = pcapng::check_trailer(&bytes, order)
-        .and_then(|()| pcapng::interpret(&bytes, &mut section, Timestamp::default()));
+    let valid = interpret_block(&bytes, order, &mut section, Timestamp::default());
     Ok(valid.is_ok().then_some(section))
 }
 

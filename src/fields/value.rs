@@ -214,8 +214,8 @@ pub trait TextOut {
     /// Makes room for `n` more bytes.
     fn reserve_bytes(&mut self, n: usize);
     /// Appends up to `N` ASCII bytes that `write` puts at the start of the buffer it is given,
-    /// returning how many. A `Vec<u8>` hands out its own tail (grown by `N`, then cut back):
-    /// the text is written where it stays, with no copy and no `memcpy` call.
+    /// returning how many. By default a stack buffer, then appended; the `ByteBuf` of JSON
+    /// hands out its own tail, so the text is written where it stays, with no copy.
     fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
         let mut buf = [0u8; N];
         let len = write(&mut buf).min(N);
@@ -309,13 +309,15 @@ fn hex_chunk(buf: &mut [u8; HEX_CHUNK * 3 + 1], chunk: &[u8], last: bool) -> usi
 /// `hh::` for every byte value (payload dumps are the bulk of the JSON output).
 static HEX_COLON: [[u8; 4]; 256] = hex_colon_table();
 
+/// The lowercase hex digits.
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 const fn hex_colon_table() -> [[u8; 4]; 256] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut table = [[b':'; 4]; 256];
     let mut i = 0;
     while i < 256 {
-        table[i][0] = HEX[i >> 4];
-        table[i][1] = HEX[i & 15];
+        table[i][0] = HEX_DIGITS[i >> 4];
+        table[i][1] = HEX_DIGITS[i & 15];
         i += 1;
     }
     table
@@ -323,9 +325,8 @@ const fn hex_colon_table() -> [[u8; 4]; 256] {
 
 /// Appends one byte as two lowercase hex digits.
 pub fn push_hex_byte(out: &mut String, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(HEX[(b >> 4) as usize] as char);
-    out.push(HEX[(b & 15) as usize] as char);
+    out.push(HEX_DIGITS[(b >> 4) as usize] as char);
+    out.push(HEX_DIGITS[(b & 15) as usize] as char);
 }
 
 /// Appends an integer in decimal without going through `core::fmt` (the summary line is
@@ -505,11 +506,10 @@ fn ipv6_groups(buf: &mut [u8; 40], groups: &[u16; 8], best_at: usize, best_len: 
 
 /// Writes one IPv6 group in lowercase hex without leading zeros; returns its length.
 fn write_hex_group(buf: &mut [u8], g: u16) -> usize {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digits = (4 - g.leading_zeros() as usize / 4).max(1);
     for (k, slot) in buf.iter_mut().take(digits).enumerate() {
         let shift = 4 * (digits - 1 - k);
-        *slot = HEX[usize::from((g >> shift) & 15)];
+        *slot = HEX_DIGITS[usize::from((g >> shift) & 15)];
     }
     digits
 }

@@ -70,19 +70,23 @@ fn push_padded<O: TextOut + ?Sized>(out: &mut O, n: u64, width: usize) {
 
 /// Two digits, `n` below 100 (every field of a date but the year).
 fn push_two<O: TextOut + ?Sized>(out: &mut O, n: u32) {
-    let n = n % 100;
-    out.push_ascii(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    out.push_ascii(&two_digits(n));
 }
 
 /// Appends `YYYY-MM-DD?hh:mm:ss` with `sep` between date and time.
 fn push_civil<O: TextOut + ?Sized>(out: &mut O, c: &Civil, sep: u8) {
-    match u32::try_from(c.year) {
-        Ok(year) if year < 10_000 => out.fill::<19>(|buf| {
+    match four_digit_year(c) {
+        Some(year) => out.fill::<19>(|buf| {
             *buf = civil_text(c, year, sep);
             19
         }),
-        _ => push_wide_civil(out, c, sep),
+        None => push_wide_civil(out, c, sep),
     }
+}
+
+/// The year, when it has four digits (0 to 9999): then a date has a fixed length.
+fn four_digit_year(c: &Civil) -> Option<u32> {
+    u32::try_from(c.year).ok().filter(|year| *year < 10_000)
 }
 
 /// `YYYY-MM-DD?hh:mm:ss` for a year of four digits, as one array (JSON writes a date on
@@ -153,8 +157,8 @@ pub fn write_frame_time(out: &mut String, ts: Timestamp) {
 /// `2023-11-14T22:13:20.005000000Z` (JSON).
 pub fn write_rfc3339<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp) {
     let c = civil(ts);
-    match u32::try_from(c.year) {
-        Ok(year) if year < 10_000 => out.fill::<30>(|buf| {
+    match four_digit_year(&c) {
+        Some(year) => out.fill::<30>(|buf| {
             let (date, rest) = buf.split_at_mut(19);
             date.copy_from_slice(&civil_text(&c, year, b'T'));
             rest[0] = b'.';
@@ -162,7 +166,7 @@ pub fn write_rfc3339<O: TextOut + ?Sized>(out: &mut O, ts: Timestamp) {
             rest[10] = b'Z';
             30
         }),
-        _ => {
+        None => {
             push_wide_civil(out, &c, b'T');
             frac(out, ts.nanos, 9);
             out.push_byte(b'Z');
