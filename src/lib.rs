@@ -10,6 +10,7 @@
 pub mod capture;
 pub mod cli;
 pub mod dissect;
+pub mod engine;
 pub mod fields;
 pub mod filter;
 pub mod output;

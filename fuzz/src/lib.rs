@@ -15,8 +15,8 @@ use std::io::Cursor;
 use wiresift::capture::{
     CaptureError, FileReader, Frame, LinkType, MAX_RECORD_LEN, Timestamp, TsPrecision,
 };
-use wiresift::cli::config::{Config, OutputKind};
 use wiresift::dissect::{self, Depth, Dissection, FrameTimes, NoTftp, Problem};
+use wiresift::engine::{Config, OutputKind};
 use wiresift::fields::value::is_unsafe_char;
 use wiresift::fields::{FieldId, LayerSel, Needs, registry};
 use wiresift::filter::Filter;
@@ -115,7 +115,7 @@ pub fn pcap_reader(data: &[u8]) {
     split_reader_agrees(data, &frames, damage.as_deref());
 }
 
-/// Reads `data` (from a temporary file) with `PcapSplit`, block after block, with a block
+/// Reads `data` (from a temporary file) with `BlockReader`, block after block, with a block
 /// size taken from the input, and compares with what the sequential reader found.
 fn split_reader_agrees(data: &[u8], want: &[ReadFrame], want_damage: Option<&str>) {
     let path = std::env::temp_dir().join(format!(
@@ -132,9 +132,9 @@ fn split_reader_agrees(data: &[u8], want: &[ReadFrame], want_damage: Option<&str
 }
 
 fn compare_split(name: &str, len: usize, want: &[ReadFrame], want_damage: Option<&str>) {
-    use wiresift::capture::split::{Block, HopEnd, PcapSplit};
+    use wiresift::capture::block::{Block, BlockReader, HopEnd};
     let block_len = 1 + len % 97;
-    let Ok(Some(split)) = PcapSplit::open(name, block_len) else {
+    let Ok(Some(split)) = BlockReader::open(name, block_len) else {
         return; // too short for a header, or a damaged start: the sequential reader's
     };
     let (mut got, mut damage) = (Vec::new(), None);
@@ -531,7 +531,7 @@ pub fn trackers(data: &[u8]) {
         FileReader::from_reader("fuzz", Box::new(Cursor::new(file))).expect("a valid header");
     let mut sink = CheckingSink { frames: 0 };
     let cfg = tracking_config("");
-    let stats = wiresift::cli::run::run_capture(&cfg, &mut reader, &mut sink)
+    let stats = wiresift::engine::sequential::run_capture(&cfg, &mut reader, &mut sink)
         .expect("the checking sink never fails");
     assert!(stats.damage.is_none(), "the pcap built here is whole");
     assert_eq!(stats.read, frames.len() as u64);

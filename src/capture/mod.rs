@@ -9,13 +9,13 @@
 //! Nothing here panics on hostile input: every length read from a file is checked against
 //! [`MAX_RECORD_LEN`] before it is used to size anything.
 
+pub mod block;
 pub mod file;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod pcap;
 pub mod pcapng;
 pub mod readahead;
-pub mod split;
 pub mod writer;
 
 use std::fmt;

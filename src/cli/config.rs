@@ -1,11 +1,12 @@
-//! Turns the low-level [`Args`] into a checked [`Config`]: the compiled filter, the chosen
-//! output, the trackers and dissection depth the run needs. Everything that can be wrong with
-//! the command line is found here, before any capture is opened.
+//! Turns the low-level [`Args`] into the engine's checked [`Config`]: the compiled filter, the
+//! chosen output, the trackers and dissection depth the run needs. Everything that can be
+//! wrong with the command line is found here, before any capture is opened.
 
 use super::args::Args;
-use super::capture::CaptureConfig;
-use crate::dissect::Depth;
-use crate::fields::{FieldId, Needs, registry};
+use super::capture::capture_config;
+use crate::engine::config::requirements;
+use crate::engine::{Config, OutputKind};
+use crate::fields::{FieldId, registry};
 use crate::filter::Filter;
 use crate::output::fields::{FieldsOptions, Occurrence, Quote, decode_separator};
 use crate::output::json::JsonStyle;
@@ -31,55 +32,6 @@ pub enum UsageError {
     Invalid(String),
 }
 
-/// What each displayed packet is printed as.
-#[derive(Debug, Clone)]
-pub enum OutputKind {
-    /// Nothing per packet (`-q`).
-    Quiet,
-    /// The text formats: summary line, tree, hex dump, in that order when several are on.
-    Text {
-        /// Summary line.
-        summary: bool,
-        /// Detail tree.
-        tree: bool,
-        /// Hex dump.
-        hex: bool,
-    },
-    /// `-T fields`.
-    Fields(Vec<(String, FieldId)>, FieldsOptions),
-    /// `-T json` / `-T jsonl`.
-    Json(JsonStyle),
-}
-
-/// Everything a run needs, checked.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The capture to read.
-    pub read_file: Option<String>,
-    /// The display filter (always present; the empty filter passes everything).
-    pub filter: Filter,
-    /// `-c`.
-    pub count: Option<u64>,
-    /// Output choice.
-    pub output: OutputKind,
-    /// Shared output settings.
-    pub opts: OutputOptions,
-    /// Trackers to run.
-    pub needs: Needs,
-    /// How deep to dissect.
-    pub depth: Depth,
-    /// Flush after each packet.
-    pub line_buffered: bool,
-    /// Worker threads for the block-parallel run (1 = sequential).
-    pub threads: usize,
-    /// Block size of the parallel runs, when not their default.
-    pub block_size: Option<usize>,
-    /// Live capture and `-w` settings.
-    pub capture: CaptureConfig,
-    /// Reports after the packets (`-z`) and exports.
-    pub stats: crate::stats::StatsConfig,
-}
-
 impl TryFrom<Args> for Config {
     type Error = UsageError;
 
@@ -94,7 +46,7 @@ impl TryFrom<Args> for Config {
             ))
         })?;
         let output = output_kind(&a)?;
-        let capture = CaptureConfig::from_args(&a)?;
+        let capture = capture_config(&a)?;
         // As tshark: with -w, packets are printed only when -P asks for it.
         let output = if capture.write.is_some() && !a.print_summary {
             OutputKind::Quiet
@@ -118,7 +70,7 @@ impl TryFrom<Args> for Config {
             line_buffered: a.line_buffered,
             threads: a
                 .threads
-                .map_or_else(super::parallel::default_workers, usize::from),
+                .map_or_else(crate::engine::parallel::default_workers, usize::from),
             block_size: a.block_size,
             capture,
             stats,
@@ -227,55 +179,6 @@ fn fields_options(opts: &[String]) -> Result<FieldsOptions, UsageError> {
         }
     }
     Ok(o)
-}
-
-/// The trackers and dissection depth an output and a filter need: the hot path does no more.
-fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
-    let all = Needs::ALL;
-    let (needs, depth) = match output {
-        OutputKind::Quiet => (Needs::NONE, Depth::Link),
-        // The summary line reads every tracker but the UDP stream numbering; the tree and
-        // JSON show every field, udp.stream included.
-        OutputKind::Text {
-            tree: false,
-            summary: true,
-            ..
-        } => (Needs { udp: false, ..all }, Depth::All),
-        OutputKind::Text { .. } | OutputKind::Json(_) => (all, Depth::All),
-        OutputKind::Fields(fields, _) => {
-            let reg = registry();
-            fields
-                .iter()
-                .fold((Needs::NONE, Depth::Link), |(n, d), (_, id)| {
-                    let def = reg.def(*id);
-                    let n = n.union(def.needs);
-                    let n = if def.needs.columns { n.union(all) } else { n };
-                    // Which layers a frame lists depends on the TCP analysis and TFTP tracking.
-                    let n = if def.name == "frame.protocols" {
-                        n.union(Needs::TCP).union(Needs::TFTP)
-                    } else {
-                        n
-                    };
-                    (n, d.max(def.depth()))
-                })
-        }
-    };
-    let needs = needs.union(filter.needs());
-    // TFTP on ephemeral ports is recognised through the TFTP tracker: any full-depth dissection
-    // (a `tftp` filter, `-e tftp.opcode`) needs it, or only port-69 datagrams decode as TFTP.
-    let needs = if depth.max(filter.depth()) >= Depth::All {
-        needs.union(Needs::TFTP)
-    } else {
-        needs
-    };
-    let tracker_depth = if needs.tftp {
-        Depth::All
-    } else if needs.tcp || needs.echo {
-        Depth::Transport
-    } else {
-        Depth::Link
-    };
-    (needs, depth.max(filter.depth()).max(tracker_depth))
 }
 
 /// The `-Y` text, with `@NAME` replaced by the saved filter `filters/NAME.filter`.

@@ -1,17 +1,13 @@
 //! The command-line front end: arguments, configuration, the run loop, exit codes.
 
 pub mod args;
-pub mod blocks;
 pub mod capture;
 pub mod config;
-pub mod parallel;
-pub mod pipeline;
-pub mod run;
 
-use crate::capture::{CaptureError, FileReader};
+use crate::engine::Config;
+use crate::engine::{self, RunError, RunStats};
 use args::Args;
 use clap::Parser;
-use config::Config;
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
@@ -70,86 +66,55 @@ pub fn run(args: Args) -> u8 {
     for w in cfg.filter.warnings() {
         eprintln!("wiresift: note: {w}");
     }
-    if cfg.capture.is_active() {
-        return capture::run(&cfg);
-    }
-    let Some(path) = cfg.read_file.clone() else {
-        return fail(
-            EXIT_USAGE,
-            "no input: give a capture file with -r FILE (or -r - for standard input)",
-        );
-    };
-    if let Some(code) = run_parallel(&cfg, &path) {
-        return code;
-    }
-    let mut reader = match FileReader::open(&path) {
-        Ok(r) => r,
-        Err(e) => return open_failed(e),
-    };
-    let mut sink = run::make_sink(&cfg);
-    finish_run(run::run_capture(&cfg, &mut reader, sink.as_mut()))
-}
-
-/// Runs `cfg` on several threads when the file and the options allow it (a regular pcap
-/// file; see [`parallel::eligible`] and [`pipeline::eligible`]); `None` when the sequential
-/// loop must run instead.
-fn run_parallel(cfg: &Config, path: &str) -> Option<u8> {
-    use crate::capture::split::PcapSplit;
-    if cfg.threads < 2 {
-        return None;
-    }
-    let stateless = parallel::eligible(cfg);
-    if !stateless && !pipeline::eligible(cfg) {
-        return None;
-    }
-    let default_block = if stateless {
-        parallel::BLOCK_LEN
+    let result = if cfg.capture.is_active() {
+        engine::capture::run(&cfg)
     } else {
-        pipeline::block_len(cfg)
-    };
-    let split = match PcapSplit::open(path, cfg.block_size.unwrap_or(default_block)) {
-        Ok(Some(split)) => split,
-        Ok(None) => return None,
-        Err(e) => return Some(open_failed(e)),
-    };
-    let mut out = io::BufWriter::with_capacity(run::STDOUT_BUFFER, io::stdout());
-    let result = if stateless {
-        parallel::run(cfg, &split, cfg.threads, &mut out)
-    } else {
-        pipeline::run(cfg, &split, cfg.threads, &mut out)
-    };
-    Some(finish_run(result))
-}
-
-/// Reports a capture file that could not be opened: a path that cannot be read is bad
-/// usage (2), a file that is not a capture is a bad capture (1).
-fn open_failed(e: CaptureError) -> u8 {
-    match e {
-        CaptureError::Io { name, source } => {
-            fail(EXIT_USAGE, format_args!("cannot read \"{name}\": {source}"))
-        }
-        e => fail(EXIT_BAD_CAPTURE, e),
-    }
-}
-
-/// The exit status of a finished file run, after its warnings and damage are printed.
-fn finish_run(result: io::Result<run::RunStats>) -> u8 {
-    match result {
-        Ok(stats) => {
-            warn_limits(&stats.warnings);
-            match stats.damage {
-                Some(e) => fail(
-                    EXIT_BAD_CAPTURE,
-                    format_args!(
-                        "warning: {e}; the {} packets before it were read",
-                        stats.read
-                    ),
-                ),
-                None => EXIT_OK,
+        match cfg.read_file.as_deref() {
+            Some(path) => engine::run_file(&cfg, path),
+            None => {
+                return fail(
+                    EXIT_USAGE,
+                    "no input: give a capture file with -r FILE (or -r - for standard input)",
+                );
             }
         }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => fail(EXIT_BAD_CAPTURE, format_args!("write error: {e}")),
+    };
+    finish_run(result)
+}
+
+/// The exit status of a finished run, after its closing lines, warnings and damage are
+/// printed.
+fn finish_run(result: Result<RunStats, RunError>) -> u8 {
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(e) => return run_failed(e),
+    };
+    if let Some(line) = &stats.capture_line {
+        let _ = writeln!(io::stderr(), "{line}");
+    }
+    warn_limits(&stats.warnings);
+    match stats.damage {
+        // A live capture that failed mid-way says so without the count.
+        Some(e @ crate::capture::CaptureError::Live { .. }) => fail(EXIT_BAD_CAPTURE, e),
+        Some(e) => fail(
+            EXIT_BAD_CAPTURE,
+            format_args!(
+                "warning: {e}; the {} packets before it were read",
+                stats.read
+            ),
+        ),
+        None => EXIT_OK,
+    }
+}
+
+/// The exit status for a run that could not start or finish: a closed pipe ends quietly,
+/// a path, a live source or an output that cannot be opened is bad usage (2), a file that is
+/// not a capture and a failed write are a bad capture run (1).
+fn run_failed(e: RunError) -> u8 {
+    match e {
+        RunError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        e @ (RunError::NotACapture(_) | RunError::Output(_)) => fail(EXIT_BAD_CAPTURE, e),
+        e => fail(EXIT_USAGE, e),
     }
 }
 

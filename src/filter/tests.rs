@@ -4,7 +4,7 @@ use super::*;
 
 fn frames(capture: &str, filter: &str) -> Vec<u32> {
     let path = format!("{}/captures/{capture}", env!("CARGO_MANIFEST_DIR"));
-    crate::cli::run::matching_frames(&path, filter).unwrap_or_else(|e| panic!("{filter}: {e}"))
+    crate::engine::matching_frames(&path, filter).unwrap_or_else(|e| panic!("{filter}: {e}"))
 }
 
 fn error(filter: &str) -> FilterError {

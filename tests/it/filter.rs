@@ -12,7 +12,7 @@
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use wiresift::cli::run::matching_frames;
+use wiresift::engine::matching_frames;
 use wiresift::filter::{Filter, MAX_FILTER_LEN, MAX_NESTING, MAX_SET_SIZE, library};
 
 const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");

@@ -6,10 +6,10 @@ use crate::support::{self, captures_in, corpus, root, wiresift};
 use clap::Parser as _;
 use std::path::{Path, PathBuf};
 use wiresift::capture::FileReader;
-use wiresift::capture::split::PcapSplit;
+use wiresift::capture::block::BlockReader;
 use wiresift::cli::args::Args;
-use wiresift::cli::config::{Config, OutputKind};
-use wiresift::cli::{parallel, run};
+use wiresift::engine::{Config, OutputKind};
+use wiresift::engine::{parallel, sequential as run};
 use wiresift::output::fields::FieldsSink;
 
 /// Filter and fields pairs that need no tracker: each runs block-parallel.
@@ -86,7 +86,7 @@ fn sequential(cfg: &Config) -> Outcome {
 
 fn parallel_run(cfg: &Config, block_len: usize, workers: usize) -> Option<Outcome> {
     let path = cfg.read_file.as_deref().expect("a file");
-    let split = PcapSplit::open(path, block_len).expect("opens")?;
+    let split = BlockReader::open(path, block_len).expect("opens")?;
     let mut out = Vec::new();
     let stats = parallel::run(cfg, &split, workers, &mut out).expect("runs");
     Some(Outcome {
@@ -187,7 +187,7 @@ fn truncated_files_give_the_same_frames_and_damage() {
         let Ok(want) = FileReader::open(path.to_str().unwrap()).map(|_| sequential(&cfg)) else {
             // Not even a header: the sequential reader refuses it, and so does `open`.
             assert!(
-                PcapSplit::open(path.to_str().unwrap(), 64)
+                BlockReader::open(path.to_str().unwrap(), 64)
                     .unwrap()
                     .is_none()
             );

@@ -1,5 +1,5 @@
 //! A capture file (classic pcap or pcapng) cut into blocks at record boundaries, so that
-//! several threads read and decode one file at once (see `cli::parallel`).
+//! several threads read and decode one file at once (see `crate::engine::parallel`).
 //!
 //! Contract:
 //! - A worker reads a whole block (plus [`OVERLAP`] bytes, so the header of any record that
@@ -7,7 +7,7 @@
 //!   buffer: every core copies from the page cache at once, and each block is decoded while
 //!   it is still in that core's cache. Nothing is allocated per block or per record once
 //!   the buffers have grown.
-//! - Record boundaries are found by [`PcapSplit::hop`], a walk along the record headers of
+//! - Record boundaries are found by [`BlockReader::hop`], a walk along the record headers of
 //!   one block (a few nanoseconds per record). It is the only step that must run block after
 //!   block in file order: the hop of block `k` gives block `k + 1` its [`Cursor`] (offset of
 //!   its first record, frame number, previous timestamp).
@@ -98,7 +98,7 @@ pub struct Block {
 
 /// A capture file opened for block-parallel reading.
 #[derive(Debug)]
-pub struct PcapSplit {
+pub struct BlockReader {
     file: File,
     name: String,
     layout: Layout,
@@ -114,7 +114,7 @@ enum Layout {
     Pcapng(Mutex<Section>),
 }
 
-impl PcapSplit {
+impl BlockReader {
     /// Opens `path` for block reading when it is a regular file in classic pcap format, or
     /// in pcapng starting with a valid section header; `Ok(None)` for anything else (stdin,
     /// a pipe, a file too short to hold a header, a damaged start), which the sequential
@@ -122,7 +122,7 @@ impl PcapSplit {
     ///
     /// # Errors
     /// The file cannot be opened or read.
-    pub fn open(path: &str, block_len: usize) -> Result<Option<PcapSplit>, CaptureError> {
+    pub fn open(path: &str, block_len: usize) -> Result<Option<BlockReader>, CaptureError> {
         let io_error = |source| CaptureError::Io {
             name: path.to_string(),
             source,
@@ -147,7 +147,7 @@ impl PcapSplit {
                 None => return Ok(None),
             }
         };
-        Ok(Some(PcapSplit {
+        Ok(Some(BlockReader {
             file,
             name: path.to_string(),
             layout,
@@ -249,7 +249,7 @@ impl PcapSplit {
     }
 
     /// Walks the records that start in `block` from `cursor`, appending them to `records`
-    /// (and the names of their interfaces to `names`, which [`PcapSplit::frame_of`] reads
+    /// (and the names of their interfaces to `names`, which [`BlockReader::frame_of`] reads
     /// back), and stops early once `limit` records have been read in all. Returns where the
     /// next block starts, or how the file ends.
     pub fn hop(
@@ -351,7 +351,7 @@ impl PcapSplit {
         }
     }
 
-    /// [`PcapSplit::hop`] over pcapng blocks: each is checked and interpreted exactly as
+    /// [`BlockReader::hop`] over pcapng blocks: each is checked and interpreted exactly as
     /// the sequential reader's `pcapng_step` does, with the same errors.
     fn hop_pcapng(
         &self,
@@ -495,7 +495,7 @@ impl PcapSplit {
     }
 
     /// The frame for `record` when `block` holds all of it (the common case), else `None`
-    /// (see [`PcapSplit::frame`]).
+    /// (see [`BlockReader::frame`]).
     pub fn frame_in<'a>(
         &self,
         record: &Record,

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
+use crate::capture::block::{Block, BlockReader, Cursor, HopEnd, Record};
 use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::FrameTimes;
 use crate::output::bytebuf::ByteBuf;
@@ -139,9 +139,33 @@ impl Gate {
     }
 }
 
+/// One block and its walked records: what a worker holds while it decodes the block
+/// (allocated once, then reused).
+#[derive(Default)]
+pub struct Walked {
+    /// The block's bytes.
+    pub block: Block,
+    /// Its records.
+    pub records: Vec<Record>,
+    /// Interface names of the records (pcapng).
+    pub names: Vec<Box<str>>,
+}
+
+/// A block a worker claimed: its index, the cursor it started at, and whether records go on
+/// after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Claimed {
+    /// Block index in the file.
+    pub index: u64,
+    /// Where its first record stands.
+    pub cursor: Cursor,
+    /// False when the records ended in this block.
+    pub more: bool,
+}
+
 /// The serial part of reading: the cursor handed from block to block.
 pub struct Chain<'a> {
-    split: &'a PcapSplit,
+    split: &'a BlockReader,
     claim: AtomicU64,
     gate: Gate,
     state: Mutex<ChainState>,
@@ -161,7 +185,7 @@ struct ChainState {
 
 impl<'a> Chain<'a> {
     /// The chain of `split`, starting at its first record.
-    pub fn new(split: &'a PcapSplit) -> Chain<'a> {
+    pub fn new(split: &'a BlockReader) -> Chain<'a> {
         Chain {
             split,
             claim: AtomicU64::new(0),
@@ -183,6 +207,31 @@ impl<'a> Chain<'a> {
             return None;
         }
         Some((index, self.split.read_block(index, block)))
+    }
+
+    /// Claims the next block, reads it into `walked`, waits for its cursor, walks its
+    /// records (stopping at `count` records in all) and hands the next block its cursor at
+    /// once. `None` when there is no block left for this worker.
+    pub fn next_block(&self, count: Option<u64>, walked: &mut Walked) -> Option<Claimed> {
+        let (index, read) = self.claim_and_read(&mut walked.block)?;
+        let cursor = self.wait_cursor(index)?;
+        walked.records.clear();
+        let end = match read {
+            Ok(()) => self.split.hop(
+                &walked.block,
+                cursor,
+                count,
+                &mut walked.records,
+                &mut walked.names,
+            ),
+            Err(e) => HopEnd::Damage(e),
+        };
+        let more = self.hand_on(index, end, walked.records.len() as u64);
+        Some(Claimed {
+            index,
+            cursor,
+            more,
+        })
     }
 
     /// True once the run must stop.

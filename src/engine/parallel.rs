@@ -8,7 +8,7 @@
 //!   runs the sequential loop in [`mod@super::run`]. All give the same bytes on standard
 //!   output, the same damage and the same exit status (`tests/it/parallel.rs` compares
 //!   them block size by block size).
-//! - Each worker claims the next block, reads it ([`PcapSplit::read_block`]), waits for the
+//! - Each worker claims the next block, reads it ([`BlockReader::read_block`]), waits for the
 //!   block's [`Cursor`], walks its record headers and hands the next cursor on at once, then
 //!   dissects, filters and formats the block into its own buffer, and hands the text to
 //!   the [`OrderedOut`]. At most one block per worker is being decoded, so memory is fixed.
@@ -20,16 +20,18 @@ use std::io::{self, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::blocks::{Chain, OrderedOut, frame_number, frame_times, lock, spawn_workers};
+use super::RunStats;
+use super::blocks::{
+    Chain, Claimed, OrderedOut, Walked, frame_number, frame_times, lock, spawn_workers,
+};
 use super::config::{Config, OutputKind};
-use super::run::RunStats;
-use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
+use super::step::{FrameStep, dissect_frame, keep_in};
+use crate::capture::block::{Block, BlockReader, Cursor, Record};
 use crate::capture::{CaptureError, Timestamp};
-use crate::dissect::{self, Dissection, NoTftp};
+use crate::dissect::{Dissection, NoTftp};
 use crate::fields::Needs;
 use crate::output::Sink;
 use crate::output::fields::{FieldsOptions, FieldsSink, header_line};
-use crate::track::defrag::{Defragmenter, fragment_of};
 
 /// Bytes per block: about 1 300 average frames, so the hand-over between workers (a few
 /// atomics, rarely a sleep) is noise, while a block still fits the core's L2 cache (1 MiB
@@ -72,22 +74,22 @@ pub fn default_workers() -> usize {
 /// What every worker shares.
 struct Shared<'a, 'w> {
     cfg: &'a Config,
-    split: &'a PcapSplit,
+    split: &'a BlockReader,
     first_ts: Option<Timestamp>,
     chain: Chain<'a>,
     out: OrderedOut<'w>,
-    /// Reassembly, used only in block order (inside the output's turn).
-    defrag: Mutex<Defragmenter>,
+    /// The ordered half of the frame step, for IP fragments only (inside the output's
+    /// turn): with no tracker and no report, every other frame's step is the filter alone.
+    step: Mutex<FrameStep>,
     displayed: AtomicU64,
 }
 
 /// What one worker keeps from block to block (allocated once).
 struct Worker {
-    block: Block,
-    records: Vec<Record>,
-    /// Interface names of the block's records (pcapng).
-    names: Vec<Box<str>>,
+    walked: Walked,
     spill: Vec<u8>,
+    /// Where a reassembled datagram is kept while its frame is printed.
+    reassembled: Vec<u8>,
     sink: Option<FieldsSink<Vec<u8>>>,
     /// Fragments left for the ordered step: (output position, record index).
     deferred: Vec<(usize, usize)>,
@@ -99,7 +101,7 @@ struct Worker {
 /// Only output errors; damage to the capture is in [`RunStats::damage`].
 pub fn run(
     cfg: &Config,
-    split: &PcapSplit,
+    split: &BlockReader,
     workers: usize,
     out: &mut (dyn Write + Send),
 ) -> io::Result<RunStats> {
@@ -123,29 +125,31 @@ pub fn run(
         first_ts,
         chain: Chain::new(split),
         out: OrderedOut::new(out),
-        defrag: Mutex::new(Defragmenter::default()),
+        step: Mutex::new(FrameStep::new(cfg)),
         displayed: AtomicU64::new(0),
     };
     spawn_workers(workers, || work(&shared));
     let (read, damage) = shared.chain.finish();
-    let warnings = lock(&shared.defrag).limit_warnings();
-    let displayed = shared.displayed.load(Ordering::Relaxed);
+    let step = lock(&shared.step);
+    let warnings = step.limit_warnings();
+    let displayed = shared.displayed.load(Ordering::Relaxed) + step.displayed();
+    drop(step);
     shared.out.finish()?;
     Ok(RunStats {
         read,
         displayed,
         damage,
         warnings,
+        capture_line: None,
     })
 }
 
 /// One worker: claims blocks until the records end.
 fn work(shared: &Shared<'_, '_>) {
     let mut w = Worker {
-        block: Block::default(),
-        records: Vec::new(),
-        names: Vec::new(),
+        walked: Walked::default(),
         spill: Vec::new(),
+        reassembled: Vec::new(),
         sink: match &shared.cfg.output {
             OutputKind::Fields(fields, opts) => Some(FieldsSink::new(
                 Vec::new(),
@@ -160,22 +164,12 @@ fn work(shared: &Shared<'_, '_>) {
         deferred: Vec::new(),
     };
     let chain = &shared.chain;
-    while let Some((index, read)) = chain.claim_and_read(&mut w.block) {
-        let Some(cursor) = chain.wait_cursor(index) else {
-            return;
-        };
-        w.records.clear();
-        let end = match read {
-            Ok(()) => shared.split.hop(
-                &w.block,
-                cursor,
-                shared.cfg.count,
-                &mut w.records,
-                &mut w.names,
-            ),
-            Err(e) => HopEnd::Damage(e),
-        };
-        let more = chain.hand_on(index, end, w.records.len() as u64);
+    while let Some(Claimed {
+        index,
+        cursor,
+        more,
+    }) = chain.next_block(shared.cfg.count, &mut w.walked)
+    {
         let (displayed, late) = process(shared, &mut w, cursor);
         shared.displayed.fetch_add(displayed, Ordering::Relaxed);
         shared.deliver(index, &mut w, cursor, late);
@@ -215,7 +209,7 @@ impl Shared<'_, '_> {
 
     /// Writes one block's output, with its deferred fragments decoded in place.
     fn write_block(&self, out: &mut dyn Write, w: &mut Worker, cursor: Cursor) -> io::Result<()> {
-        let mut defrag = lock(&self.defrag);
+        let mut step = lock(&self.step);
         let mut text = match &mut w.sink {
             Some(sink) => std::mem::take(sink.get_mut()),
             None => Vec::new(),
@@ -224,12 +218,13 @@ impl Shared<'_, '_> {
         for &(at, i) in &w.deferred {
             out.write_all(text.get(from..at).unwrap_or_default())?;
             from = at;
-            let (block, records) = (&w.block, &w.records);
+            let (block, records) = (&w.walked.block, &w.walked.records);
+            let buffers = (&mut w.spill, &mut w.reassembled);
             self.defragment(
-                &mut defrag,
+                &mut step,
                 out,
-                (block, records, &w.names),
-                &mut w.spill,
+                (block, records, &w.walked.names),
+                buffers,
                 cursor,
                 i,
                 w.sink.as_mut(),
@@ -243,15 +238,15 @@ impl Shared<'_, '_> {
         Ok(())
     }
 
-    /// Decodes fragment record `i` through the shared reassembly tables, as the sequential
-    /// loop does, and prints it when it passes the filter.
+    /// Decodes fragment record `i` through the shared frame step, as the sequential driver
+    /// does, and prints it when it passes the filter.
     #[allow(clippy::too_many_arguments)]
     fn defragment(
         &self,
-        defrag: &mut Defragmenter,
+        step: &mut FrameStep,
         out: &mut dyn Write,
         (block, records, names): (&Block, &[Record], &[Box<str>]),
-        spill: &mut Vec<u8>,
+        (spill, reassembled): (&mut Vec<u8>, &mut Vec<u8>),
         cursor: Cursor,
         i: usize,
         sink: Option<&mut FieldsSink<Vec<u8>>>,
@@ -265,15 +260,11 @@ impl Shared<'_, '_> {
         };
         let number = frame_number(cursor, i);
         let times = frame_times(self.first_ts, records, cursor, i);
-        let mut d = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
-        if let Some(whole) = defrag.complete(&d, record.ts.as_nanos()) {
-            let whole = Some(whole);
-            dissect::dissect_into(&mut d, number, frame, times, cfg.depth, &NoTftp, whole);
-        }
-        if !cfg.filter.matches(&d) {
+        let mut d = Dissection::blank();
+        dissect_frame(cfg, &mut d, number, frame, times, &NoTftp);
+        if !step.advance(cfg, &mut d, &[], keep_in(reassembled)) {
             return Ok(());
         }
-        self.displayed.fetch_add(1, Ordering::Relaxed);
         if let Some(sink) = sink {
             sink.packet(&d)?;
             out.write_all(sink.get_mut())?;
@@ -294,28 +285,34 @@ fn process(
     let cfg = shared.cfg;
     w.deferred.clear();
     let mut displayed = 0;
-    let reassembles = cfg.depth.reassembles();
     // One dissection reused for the block's frames: returning a fresh one per frame would
     // copy its 2 KiB layer table each time.
     let mut slot = Dissection::blank();
-    for (i, record) in w.records.iter().enumerate() {
-        let times = frame_times(shared.first_ts, &w.records, cursor, i);
+    for (i, record) in w.walked.records.iter().enumerate() {
+        let times = frame_times(shared.first_ts, &w.walked.records, cursor, i);
         let number = frame_number(cursor, i);
-        let spilled;
-        let d = match shared.split.frame_in(record, &w.block, &w.names) {
+        let mut spilled;
+        let d = match shared
+            .split
+            .frame_in(record, &w.walked.block, &w.walked.names)
+        {
             Some(frame) => {
-                dissect::dissect_into(&mut slot, number, frame, times, cfg.depth, &NoTftp, None);
+                dissect_frame(cfg, &mut slot, number, frame, times, &NoTftp);
                 &slot
             }
-            None => match shared.split.frame(record, &w.block, &w.names, &mut w.spill) {
+            None => match shared
+                .split
+                .frame(record, &w.walked.block, &w.walked.names, &mut w.spill)
+            {
                 Ok(frame) => {
-                    spilled = dissect::dissect(number, frame, times, cfg.depth, &NoTftp);
+                    spilled = Dissection::blank();
+                    dissect_frame(cfg, &mut spilled, number, frame, times, &NoTftp);
                     &spilled
                 }
                 Err(e) => return (displayed, Some((i, e))),
             },
         };
-        if reassembles && fragment_of(d).is_some() {
+        if FrameStep::needs_order(cfg, d) {
             let at = w.sink.as_mut().map_or(0, |s| s.get_mut().len());
             w.deferred.push((at, i));
             continue;

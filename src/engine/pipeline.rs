@@ -28,18 +28,19 @@ use std::sync::Mutex;
 
 use bumpalo::Bump;
 
-use super::blocks::{Chain, Gate, OrderedOut, frame_number, frame_times, lock, spawn_workers};
+use super::RunStats;
+use super::blocks::{
+    Chain, Claimed, Gate, OrderedOut, Walked, frame_number, frame_times, lock, spawn_workers,
+};
 use super::config::{Config, OutputKind};
-use super::run::{RunStats, make_sink_to};
-use crate::capture::split::{Block, Cursor, HopEnd, PcapSplit, Record};
+use super::sink::make_sink_to;
+use super::step::{FrameStep, TftpQuery, dissect_frame};
+use crate::capture::block::{BlockReader, Cursor};
 use crate::capture::{CaptureError, Timestamp};
-use crate::dissect::{self, Dissection, IpAddr, TftpLookup};
+use crate::dissect::{Dissection, IpAddr, TftpLookup};
 use crate::output::Sink;
 use crate::output::bytebuf::ByteBuf;
 use crate::output::json::JsonSink;
-use crate::stats::Reports;
-use crate::track::Trackers;
-use crate::track::defrag::Defragmenter;
 
 /// Bytes per block: about 330 average frames, whose dissections (2 KiB each) stay in the
 /// L2/L3 caches between the steps.
@@ -66,13 +67,10 @@ pub fn eligible(cfg: &Config) -> bool {
         && cfg.read_file.as_deref().is_some_and(|p| p != "-")
 }
 
-/// One question the UDP dissector asked the TFTP lookup.
-type Query = (IpAddr, u16, IpAddr, u16);
-
 /// The TFTP lookup of the parallel dissection: answers "no" and remembers the questions.
 #[derive(Default)]
 struct Recorder {
-    asked: RefCell<Vec<Query>>,
+    asked: RefCell<Vec<TftpQuery>>,
 }
 
 impl TftpLookup for Recorder {
@@ -82,24 +80,16 @@ impl TftpLookup for Recorder {
     }
 }
 
-/// The state that follows the frames in order.
-struct Serial {
-    trackers: Trackers,
-    defrag: Defragmenter,
-    reports: Option<Reports>,
-    prev_displayed: Option<Timestamp>,
-    displayed: u64,
-}
-
 /// What every worker shares.
 struct Shared<'a, 'w> {
     cfg: &'a Config,
-    split: &'a PcapSplit,
+    split: &'a BlockReader,
     first_ts: Option<Timestamp>,
     chain: Chain<'a>,
     /// The block whose turn it is in step 2.
     track_gate: Gate,
-    serial: Mutex<Serial>,
+    /// The ordered half of the frame step (step 2).
+    step: Mutex<FrameStep>,
     out: OrderedOut<'w, ByteBuf>,
 }
 
@@ -127,10 +117,7 @@ fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn Sink> {
 
 /// What a block's dissections borrow: its bytes and records (read-only in steps 1 to 3).
 struct Input {
-    block: Block,
-    records: Vec<Record>,
-    /// Interface names of the block's records (pcapng).
-    names: Vec<Box<str>>,
+    walked: Walked,
     /// Records that reach past the block, and reassembled datagrams.
     arena: Bump,
     recorder: Recorder,
@@ -156,14 +143,14 @@ struct Scratch {
 /// Only output errors; damage to the capture is in [`RunStats::damage`].
 pub fn run(
     cfg: &Config,
-    split: &PcapSplit,
+    split: &BlockReader,
     workers: usize,
     out: &mut (dyn Write + Send),
 ) -> io::Result<RunStats> {
     let first_ts = match split.first_timestamp() {
         Ok(ts) => ts,
         Err(e) => {
-            return finish(cfg, out, empty_serial(cfg), 0, Some(e));
+            return finish(cfg, out, FrameStep::new(cfg), 0, Some(e));
         }
     };
     let shared = Shared {
@@ -172,27 +159,17 @@ pub fn run(
         first_ts,
         chain: Chain::new(split),
         track_gate: Gate::default(),
-        serial: Mutex::new(empty_serial(cfg)),
+        step: Mutex::new(FrameStep::new(cfg)),
         out: OrderedOut::new(out),
     };
     spawn_workers(workers, || work(&shared));
     let (read, damage) = shared.chain.finish();
-    let serial = shared
-        .serial
+    let step = shared
+        .step
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     shared.out.finish()?;
-    finish(cfg, out, serial, read, damage)
-}
-
-fn empty_serial(cfg: &Config) -> Serial {
-    Serial {
-        trackers: Trackers::for_depth(cfg.needs, cfg.depth),
-        defrag: Defragmenter::default(),
-        reports: (!cfg.stats.is_empty()).then(|| Reports::new(&cfg.stats)),
-        prev_displayed: None,
-        displayed: 0,
-    }
+    finish(cfg, out, step, read, damage)
 }
 
 /// The end of the run, as the sequential loop ends it: the sink's closing text, then the
@@ -200,27 +177,26 @@ fn empty_serial(cfg: &Config) -> Serial {
 fn finish(
     cfg: &Config,
     out: &mut (dyn Write + Send),
-    serial: Serial,
+    step: FrameStep,
     read: u64,
     damage: Option<CaptureError>,
 ) -> io::Result<RunStats> {
     let closing = Rc::new(RefCell::new(ByteBuf::with_room(64)));
     let mut sink = block_sink(cfg, &closing);
-    sink.resume(serial.displayed);
+    let displayed = step.displayed();
+    sink.resume(displayed);
     sink.finish()?;
     out.write_all(closing.borrow().as_slice())?;
     out.flush()?;
-    let mut warnings = serial.trackers.limit_warnings();
-    warnings.extend(serial.defrag.limit_warnings());
-    if let Some(r) = serial.reports {
-        r.finish(out, &mut io::stderr().lock())?;
-        out.flush()?;
-    }
+    let warnings = step.limit_warnings();
+    step.finish_reports(out, &mut io::stderr().lock())?;
+    out.flush()?;
     Ok(RunStats {
         read,
-        displayed: serial.displayed,
+        displayed,
         damage,
         warnings,
+        capture_line: None,
     })
 }
 
@@ -232,9 +208,7 @@ fn work(shared: &Shared<'_, '_>) {
         _ => ByteBuf::default(),
     }));
     let mut input = Input {
-        block: Block::default(),
-        records: Vec::new(),
-        names: Vec::new(),
+        walked: Walked::default(),
         arena: Bump::new(),
         recorder: Recorder::default(),
     };
@@ -247,22 +221,12 @@ fn work(shared: &Shared<'_, '_>) {
         early_end: None,
     };
     let chain = &shared.chain;
-    while let Some((index, read)) = chain.claim_and_read(&mut input.block) {
-        let Some(cursor) = chain.wait_cursor(index) else {
-            return;
-        };
-        input.records.clear();
-        let end = match read {
-            Ok(()) => shared.split.hop(
-                &input.block,
-                cursor,
-                shared.cfg.count,
-                &mut input.records,
-                &mut input.names,
-            ),
-            Err(e) => HopEnd::Damage(e),
-        };
-        let more = chain.hand_on(index, end, input.records.len() as u64);
+    while let Some(Claimed {
+        index,
+        cursor,
+        more,
+    }) = chain.next_block(shared.cfg.count, &mut input.walked)
+    {
         input.arena.reset();
         input.recorder.asked.borrow_mut().clear();
         if !shared.run_block(index, &input, &mut scratch, cursor) || !more {
@@ -307,10 +271,10 @@ impl Shared<'_, '_> {
         let (cfg, split) = (self.cfg, self.split);
         s.query_ends.clear();
         // Sized first, then filled in place: pushing a new `Dissection` copies its 2 KiB.
-        ds.resize_with(input.records.len(), Dissection::blank);
+        ds.resize_with(input.walked.records.len(), Dissection::blank);
         let mut late = None;
-        for (i, (record, d)) in input.records.iter().zip(ds.iter_mut()).enumerate() {
-            let frame = match split.frame_in(record, &input.block, &input.names) {
+        for (i, (record, d)) in input.walked.records.iter().zip(ds.iter_mut()).enumerate() {
+            let frame = match split.frame_in(record, &input.walked.block, &input.walked.names) {
                 Some(frame) => frame,
                 None => {
                     let buf = input
@@ -320,12 +284,12 @@ impl Shared<'_, '_> {
                         late = Some((i, e));
                         break;
                     }
-                    split.frame_of(record, buf, &input.names)
+                    split.frame_of(record, buf, &input.walked.names)
                 }
             };
-            let times = frame_times(self.first_ts, &input.records, cursor, i);
+            let times = frame_times(self.first_ts, &input.walked.records, cursor, i);
             let number = frame_number(cursor, i);
-            dissect::dissect_into(d, number, frame, times, cfg.depth, &input.recorder, None);
+            dissect_frame(cfg, d, number, frame, times, &input.recorder);
             s.query_ends.push(input.recorder.asked.borrow().len());
         }
         if let Some((i, _)) = &late {
@@ -352,54 +316,20 @@ impl Shared<'_, '_> {
             return None;
         }
         let cfg = self.cfg;
-        let mut guard = lock(&self.serial);
-        let serial = &mut *guard;
-        let printed_before = serial.displayed;
+        let mut step = lock(&self.step);
+        let printed_before = step.displayed();
         s.passed.clear();
         let asked = input.recorder.asked.borrow();
         let mut from = 0;
         for (i, d) in ds.iter_mut().enumerate() {
-            let now = d.frame.ts;
             let to = s.query_ends.get(i).copied().unwrap_or(from);
             let questions = asked.get(from..to).unwrap_or_default();
             from = to;
-            let lookup = serial.trackers.tftp_lookup();
-            if questions
-                .iter()
-                .any(|&(a, p, b, q)| lookup.is_tftp(a, p, b, q))
-            {
-                // The tracker claims this datagram: dissect it as the sequential run would.
-                let (number, frame, times) = (d.number, d.frame, d.times);
-                dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, None);
-            }
-            if cfg.depth.reassembles()
-                && let Some(whole) = serial.defrag.complete(d, now.as_nanos())
-            {
-                let whole: &'b [u8] = input.arena.alloc_slice_copy(whole);
-                let (number, frame, times) = (d.number, d.frame, d.times);
-                let lookup = serial.trackers.tftp_lookup();
-                dissect::dissect_into(d, number, frame, times, cfg.depth, lookup, Some(whole));
-            }
-            serial.trackers.observe(d);
-            // A frame without a time (a pcapng Simple Packet Block) has no deltas, and is
-            // not the previous displayed frame of the next one (as in the sequential loop).
-            if !now.is_none() {
-                d.times.delta_displayed = serial.prev_displayed.map_or(0, |p| now.nanos_since(p));
-            }
-            let passed = cfg.filter.matches(d);
-            if let Some(r) = &mut serial.reports {
-                r.observe(d, passed);
-            }
-            if passed {
-                serial.displayed += 1;
-                if !now.is_none() {
-                    serial.prev_displayed = Some(now);
-                }
-            }
-            s.passed.push(passed);
+            let keep = |whole: &[u8]| -> &'b [u8] { input.arena.alloc_slice_copy(whole) };
+            s.passed.push(step.advance(cfg, d, questions, keep));
         }
         drop(asked);
-        drop(guard);
+        drop(step);
         match late {
             // The file changed under us: the run ends after the records before `at`, once
             // this block is written; the blocks after it never reach this step.
