@@ -1100,7 +1100,7 @@ fn each_message<'a>(l: &Layer<'a>, d: &Dissection<'a>, f: &mut dyn FnMut(&StartL
         f(&head.start, head.headers);
     }
     if h.kind() == HttpKind::Continuation {
-        if let Some(m) = crate::track::pdu::completed_message(d) {
+        if let Some(m) = super::generated::completed_message(d) {
             if let Some(start) = StartLine::parse(m.line()) {
                 f(&start, m.headers());
             }

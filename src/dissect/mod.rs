@@ -12,6 +12,7 @@ pub mod arp;
 pub mod dhcp;
 pub mod dns;
 pub mod ethernet;
+pub mod generated;
 pub mod http;
 pub mod icmp;
 pub mod icmpv6;
@@ -28,6 +29,7 @@ pub mod udp;
 
 use crate::capture::{Frame, LinkType};
 use arrayvec::ArrayVec;
+pub use generated::Generated;
 
 /// Most layers one frame may carry. The longest legitimate stack — Ethernet, a QinQ pair of
 /// tags, IPv6 with its extension headers, ICMPv6 quoting IPv6 and its transport, data — is
@@ -419,23 +421,6 @@ pub struct Expert {
 
 /// [`Expert::limit_hit`] when a frame needs more than [`MAX_LAYERS`] layers.
 pub const LIMIT_LAYERS: &str = "more than MAX_LAYERS (24) protocol layers";
-
-/// Per-frame values the trackers compute (generated fields, `[brackets]` in the tree).
-#[derive(Debug, Clone, Default)]
-pub struct Generated {
-    /// TCP analysis of the outermost TCP layer, when TCP tracking runs.
-    pub tcp: Option<crate::track::tcp::TcpFrameInfo>,
-    /// TFTP conversation facts for this frame, when TFTP tracking runs.
-    pub tftp: Option<crate::track::tftp::TftpFrameInfo>,
-    /// The frame that answers or is answered by this ICMP/ICMPv6 echo.
-    pub echo: Option<crate::track::echo::EchoLink>,
-    /// UDP conversation index of the outermost UDP layer (`udp.stream`).
-    pub udp_stream: Option<u32>,
-    /// The segment is part of, or completes, a message spanning TCP segments.
-    pub pdu: Option<crate::track::pdu::PduFrameInfo>,
-    /// The SSH conversation state the frame starts in.
-    pub ssh: Option<ssh::State>,
-}
 
 /// Times of a frame relative to others.
 #[derive(Debug, Clone, Copy, Default)]

@@ -403,7 +403,7 @@ fn write_option_info(opt: TcpOption<'_>, sack_base: u32, out: &mut String) {
 fn analysis_of<'d>(
     layer: &Layer<'_>,
     d: &'d Dissection<'_>,
-) -> Option<&'d crate::track::tcp::TcpFrameInfo> {
+) -> Option<&'d super::generated::TcpFrameInfo> {
     d.generated
         .tcp
         .as_ref()
@@ -452,7 +452,7 @@ macro_rules! generated_time {
     };
 }
 
-use crate::track::tcp::analysis as a;
+use super::generated::analysis as a;
 
 fn flags_str_field<'a>(layer: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
     if let View::Tcp(t) = &layer.view {

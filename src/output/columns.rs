@@ -185,7 +185,7 @@ impl Columns {
                     g.write_info_prefix(&mut self.info);
                 }
                 tcp::info(t, d, &mut self.info);
-                crate::track::pdu::write_tcp_info(d, &mut self.info);
+                crate::dissect::generated::write_tcp_info(d, &mut self.info);
             }
             View::Udp(u) => {
                 self.protocol = "UDP";
@@ -237,7 +237,7 @@ impl Columns {
             }
             View::Http(_) => {
                 let pdu = d.generated.pdu.as_ref();
-                if let Some(m) = crate::track::pdu::completed_message(d) {
+                if let Some(m) = crate::dissect::generated::completed_message(d) {
                     self.protocol = m.protocol();
                     self.info.clear();
                     m.write_info(&mut self.info);

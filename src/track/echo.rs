@@ -1,6 +1,7 @@
 //! ICMP and ICMPv6 echo matching: links a reply to its request (`icmp.resp_to`, the
 //! `(request in N)` of the Info column).
 
+pub use crate::dissect::generated::EchoLink;
 use crate::dissect::{Dissection, IpAddr, Proto, View};
 use crate::track::HashMap;
 
@@ -8,17 +9,6 @@ use crate::track::HashMap;
 /// cleared (answers to forgotten requests then show no link), which keeps a flood of
 /// requests from growing memory without bound.
 pub const MAX_PENDING_ECHOES: usize = 65_536;
-
-/// The link between an echo request and its reply.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct EchoLink {
-    /// On a reply: the request's frame.
-    pub request_in: Option<u32>,
-    /// On a request: the reply's frame (only known in a second pass; single pass leaves it).
-    pub response_in: Option<u32>,
-    /// On a reply: time since the request, in nanoseconds.
-    pub response_time_ns: Option<i128>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct EchoKey {

@@ -18,6 +18,9 @@
 //! conversations known to be HTTP from a heuristic match, [`MAX_KEPT_LINE`] and
 //! [`MAX_KEPT_HEADERS`] bytes kept per message.
 
+pub use crate::dissect::generated::{
+    Message, PduFrameInfo, SEGMENT_SUFFIX, completed_message, write_tcp_info,
+};
 use crate::dissect::http::{self, BodyKind, Chunks, Framing, HttpKind, StartLine};
 use crate::dissect::{Dissection, Layer, Proto, View};
 use crate::track::FlowKey;
@@ -40,82 +43,6 @@ pub const MAX_KEPT_LINE: usize = 1024;
 /// Most bytes of framing headers (`Content-Type`, `Content-Length`, `Transfer-Encoding`)
 /// kept per message.
 pub const MAX_KEPT_HEADERS: usize = 512;
-
-/// The Info text tshark appends to a segment whose PDU ends in a later segment.
-pub const SEGMENT_SUFFIX: &str = " [TCP segment of a reassembled PDU]";
-
-/// A message completed by a segment after the one it started in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    line: Box<[u8]>,
-    headers: Box<[u8]>,
-    /// Body bytes were seen.
-    body: bool,
-}
-
-impl Message {
-    /// The start line (cut at [`MAX_KEPT_LINE`]).
-    pub fn line(&self) -> &[u8] {
-        &self.line
-    }
-    /// The framing headers, as header lines.
-    pub fn headers(&self) -> &[u8] {
-        &self.headers
-    }
-    /// The body dissector, when there is a body.
-    pub fn body_kind(&self) -> Option<BodyKind> {
-        let media = http::header_in(&self.headers, "content-type").and_then(http::media_type);
-        self.body.then(|| http::body_kind(media.as_deref()))
-    }
-    /// The Protocol column.
-    pub fn protocol(&self) -> &'static str {
-        match self.body_kind() {
-            Some(BodyKind::Json) => "HTTP/JSON",
-            Some(BodyKind::Xml) => "HTTP/XML",
-            _ => "HTTP",
-        }
-    }
-    /// Writes the Info column: the start line, and the body's note.
-    pub fn write_info(&self, out: &mut String) {
-        http::write_line(out, &self.line);
-        if let Some(kind) = self.body_kind() {
-            let media = http::header_in(&self.headers, "content-type").and_then(http::media_type);
-            http::write_body_suffix(out, kind, media.as_deref().unwrap_or(""));
-        }
-    }
-}
-
-/// What the tracker says about one segment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PduFrameInfo {
-    /// The segment carries part of a message that ends in a later segment.
-    pub segment: bool,
-    /// The start line HTTP had read when it asked for more data; it replaces the TCP Info.
-    pub line: Option<Box<[u8]>>,
-    /// The message this segment completes.
-    pub completed: Option<Box<Message>>,
-    /// Bytes in a conversation that carried HTTP, not part of any message: tshark's HTTP
-    /// shows them as `Continuation`.
-    pub continuation: bool,
-}
-
-/// The message a frame completes, for the HTTP fields and columns.
-pub fn completed_message<'d>(d: &'d Dissection<'_>) -> Option<&'d Message> {
-    d.generated.pdu.as_ref()?.completed.as_deref()
-}
-
-/// Rewrites the TCP Info of a segment that is part of a longer message: after the start line
-/// HTTP had read, or after TCP's own text.
-pub fn write_tcp_info(d: &Dissection<'_>, out: &mut String) {
-    let Some(p) = d.generated.pdu.as_ref().filter(|p| p.segment) else {
-        return;
-    };
-    if let Some(line) = &p.line {
-        out.clear();
-        http::write_line(out, line);
-    }
-    out.push_str(SEGMENT_SUFFIX);
-}
 
 /// What a message in progress still needs.
 #[derive(Debug, Clone, Copy)]
@@ -229,11 +156,11 @@ impl Pending {
     }
 
     fn message(&self) -> Box<Message> {
-        Box::new(Message {
-            line: self.line.clone().into_boxed_slice(),
-            headers: self.headers.clone().into_boxed_slice(),
-            body: self.body,
-        })
+        Box::new(Message::new(
+            self.line.clone().into_boxed_slice(),
+            self.headers.clone().into_boxed_slice(),
+            self.body,
+        ))
     }
 }
 

@@ -7,6 +7,7 @@
 //! name as generated fields. A new request from the same client port replaces the old
 //! conversation.
 
+pub use crate::dissect::generated::TftpFrameInfo;
 use crate::dissect::tftp::{DEFAULT_BLKSIZE, opcode};
 use crate::dissect::{Dissection, IpAddr, Proto, TftpLookup, View};
 use crate::track::HashMap;
@@ -21,19 +22,6 @@ pub const MAX_TFTP_CONVERSATIONS: usize = 65_536;
 /// block size, which common servers also take as the largest request; with
 /// [`MAX_TFTP_CONVERSATIONS`] it bounds the names kept to 32 MiB.
 pub const MAX_FILENAME_LEN: usize = 512;
-
-/// What a TFTP frame inherits from the request that opened its transfer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TftpFrameInfo {
-    /// Frame of the RRQ/WRQ.
-    pub request_frame: u32,
-    /// File named in the request.
-    pub file: Arc<[u8]>,
-    /// True for a read (RRQ), false for a write.
-    pub is_read: bool,
-    /// Block size negotiated (512 unless an OACK said otherwise).
-    pub blksize: u16,
-}
 
 #[derive(Debug, Clone)]
 struct Conversation {
