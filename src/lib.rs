@@ -17,3 +17,4 @@ pub mod output;
 pub mod resolve;
 pub mod stats;
 pub mod track;
+pub mod value;

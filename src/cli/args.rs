@@ -1,7 +1,11 @@
 //! The command line, as clap parses it: flags defined once, spelled as tshark spells them.
 //! [`super::config`] turns these low-level arguments into the objects the run uses.
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+use crate::capture::CaptureFormat;
+use crate::output::TimeFormat;
+use crate::output::fields::{Occurrence, Quote, decode_separator};
 
 /// wiresift: a packet inspector and protocol decoder for the terminal.
 #[derive(Debug, Parser, Clone)]
@@ -39,8 +43,14 @@ pub struct Args {
     pub no_resolve: bool,
 
     /// Time format of the summary: r (relative), a, ad, e (epoch), d (delta), dd, u, ud.
-    #[arg(short = 't', value_name = "FORMAT", default_value = "r")]
-    pub time_format: String,
+    #[arg(
+        short = 't',
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "r",
+        hide_possible_values = true
+    )]
+    pub time_format: TimeArg,
 
     /// Print the packet detail tree.
     #[arg(short = 'V')]
@@ -55,20 +65,26 @@ pub struct Args {
     pub print_summary: bool,
 
     /// Output format: text (default), fields, json, jsonl.
-    #[arg(short = 'T', value_name = "FORMAT", default_value = "text")]
-    pub output_format: String,
+    #[arg(
+        short = 'T',
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "text",
+        hide_possible_values = true
+    )]
+    pub output_format: OutputFormat,
 
     /// A field to print with -T fields (repeatable).
     #[arg(short = 'e', value_name = "FIELD")]
     pub fields: Vec<String>,
 
     /// -T fields option: header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=C, quote=d|s|n.
-    #[arg(short = 'E', value_name = "KEY=VALUE")]
-    pub field_options: Vec<String>,
+    #[arg(short = 'E', value_name = "KEY=VALUE", value_parser = FieldOption::parse)]
+    pub field_options: Vec<FieldOption>,
 
     /// List the registry: fields (default) or protocols, and exit.
-    #[arg(short = 'G', value_name = "REPORT", num_args = 0..=1, default_missing_value = "fields")]
-    pub glossary: Option<String>,
+    #[arg(short = 'G', value_name = "REPORT", value_enum, num_args = 0..=1, default_missing_value = "fields", hide_possible_values = true)]
+    pub glossary: Option<Glossary>,
 
     /// Quiet: print no per-packet output (useful with statistics).
     #[arg(short = 'q')]
@@ -124,8 +140,13 @@ pub struct Args {
     pub write_file: Option<String>,
 
     /// Format of the file -w writes: pcap (default) or pcapng.
-    #[arg(short = 'F', value_name = "FORMAT")]
-    pub write_format: Option<String>,
+    #[arg(
+        short = 'F',
+        value_name = "FORMAT",
+        value_enum,
+        hide_possible_values = true
+    )]
+    pub write_format: Option<WriteFormat>,
 
     /// After opening the capture interface, drop root privileges to USER (like tcpdump -Z).
     #[arg(long = "user", value_name = "USER")]
@@ -143,6 +164,138 @@ pub struct Args {
     /// List the saved display filters (filters/NAME.filter, used as -Y @NAME) and exit.
     #[arg(long = "list-filters")]
     pub list_filters: bool,
+}
+
+/// `-T`: what each displayed packet is printed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Summary line, tree (`-V`) and hex dump (`-x`).
+    Text,
+    /// The `-e` fields, one line per packet.
+    Fields,
+    /// One JSON array of packets.
+    Json,
+    /// One JSON object per line.
+    #[value(alias = "ndjson")]
+    Jsonl,
+}
+
+/// `-t`: tshark's time formats, by tshark's letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeArg {
+    /// Seconds since the first frame.
+    #[value(name = "r")]
+    Relative,
+    /// Time of day.
+    #[value(name = "a")]
+    Absolute,
+    /// Date and time of day.
+    #[value(name = "ad")]
+    AbsoluteDate,
+    /// Seconds since the epoch.
+    #[value(name = "e")]
+    Epoch,
+    /// Since the previous captured frame.
+    #[value(name = "d")]
+    Delta,
+    /// Since the previous displayed frame.
+    #[value(name = "dd")]
+    DeltaDisplayed,
+    /// UTC time of day.
+    #[value(name = "u")]
+    Utc,
+    /// UTC date and time.
+    #[value(name = "ud")]
+    UtcDate,
+}
+
+impl From<TimeArg> for TimeFormat {
+    fn from(t: TimeArg) -> TimeFormat {
+        match t {
+            TimeArg::Relative => TimeFormat::Relative,
+            TimeArg::Absolute => TimeFormat::Absolute,
+            TimeArg::AbsoluteDate => TimeFormat::AbsoluteDate,
+            TimeArg::Epoch => TimeFormat::Epoch,
+            TimeArg::Delta => TimeFormat::Delta,
+            TimeArg::DeltaDisplayed => TimeFormat::DeltaDisplayed,
+            TimeArg::Utc => TimeFormat::Utc,
+            TimeArg::UtcDate => TimeFormat::UtcDate,
+        }
+    }
+}
+
+/// `-F`: the format `-w` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteFormat {
+    /// Classic pcap.
+    #[value(alias = "libpcap")]
+    Pcap,
+    /// pcapng.
+    Pcapng,
+}
+
+impl From<WriteFormat> for CaptureFormat {
+    fn from(f: WriteFormat) -> CaptureFormat {
+        match f {
+            WriteFormat::Pcap => CaptureFormat::Pcap,
+            WriteFormat::Pcapng => CaptureFormat::Pcapng,
+        }
+    }
+}
+
+/// `-G`: which registry table to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Glossary {
+    /// Every field: name, label, type, protocol.
+    Fields,
+    /// Every protocol.
+    Protocols,
+}
+
+/// One `-E KEY=VALUE` option of `-T fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldOption {
+    /// `header=y|n`.
+    Header(bool),
+    /// `separator=/t|/s|C`.
+    Separator(String),
+    /// `aggregator=C`.
+    Aggregator(String),
+    /// `occurrence=f|l|a`.
+    Occurrence(Occurrence),
+    /// `quote=d|s|n`.
+    Quote(Quote),
+}
+
+impl FieldOption {
+    /// Parses `KEY=VALUE` (clap's value parser for `-E`).
+    ///
+    /// # Errors
+    /// No `=`, an unknown key, or a value the key does not take.
+    pub fn parse(kv: &str) -> Result<FieldOption, String> {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("invalid -E option \"{kv}\" (use KEY=VALUE)"))?;
+        let bad = || format!("invalid value \"{v}\" for -E {k}");
+        Ok(match k {
+            "header" => FieldOption::Header(matches!(v, "y" | "Y" | "yes")),
+            "separator" => FieldOption::Separator(decode_separator(v)),
+            "aggregator" => FieldOption::Aggregator(decode_separator(v)),
+            "occurrence" => FieldOption::Occurrence(match v {
+                "f" => Occurrence::First,
+                "l" => Occurrence::Last,
+                "a" => Occurrence::All,
+                _ => return Err(bad()),
+            }),
+            "quote" => FieldOption::Quote(match v {
+                "d" => Quote::Double,
+                "s" => Quote::Single,
+                "n" => Quote::None,
+                _ => return Err(bad()),
+            }),
+            _ => return Err(format!("unknown -E option \"{k}\"")),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -173,15 +326,16 @@ mod tests {
             "header=y",
         ]);
         assert_eq!(a.fields, vec!["frame.number", "ip.src"]);
-        assert_eq!(a.field_options, vec!["header=y"]);
+        assert_eq!(a.field_options, vec![FieldOption::Header(true)]);
+        assert_eq!(a.output_format, OutputFormat::Fields);
     }
 
     #[test]
     fn glossary_defaults_to_fields() {
-        assert_eq!(parse(&["-G"]).glossary.as_deref(), Some("fields"));
+        assert_eq!(parse(&["-G"]).glossary, Some(Glossary::Fields));
         assert_eq!(
-            parse(&["-G", "protocols"]).glossary.as_deref(),
-            Some("protocols")
+            parse(&["-G", "protocols"]).glossary,
+            Some(Glossary::Protocols)
         );
     }
 
@@ -219,7 +373,7 @@ mod tests {
     fn write_flags() {
         let a = parse(&["-r", "in.pcap", "-w", "out.pcapng", "-F", "pcapng", "-P"]);
         assert_eq!(a.write_file.as_deref(), Some("out.pcapng"));
-        assert_eq!(a.write_format.as_deref(), Some("pcapng"));
+        assert_eq!(a.write_format, Some(WriteFormat::Pcapng));
         assert!(a.print_summary);
         assert_eq!(parse(&["-w", "-"]).write_file.as_deref(), Some("-"));
         assert_eq!(parse(&["-w", "x"]).write_format, None);
@@ -250,8 +404,63 @@ mod tests {
     fn count_and_time() {
         let a = parse(&["-c", "5", "-t", "e", "-n"]);
         assert_eq!(
-            (a.count, a.time_format.as_str(), a.no_resolve),
-            (Some(5), "e", true)
+            (a.count, a.time_format, a.no_resolve),
+            (Some(5), TimeArg::Epoch, true)
         );
+    }
+
+    #[test]
+    fn field_options_are_typed() {
+        use crate::output::fields::{Occurrence, Quote};
+        assert_eq!(
+            FieldOption::parse("header=n"),
+            Ok(FieldOption::Header(false))
+        );
+        assert_eq!(
+            FieldOption::parse("separator=/t"),
+            Ok(FieldOption::Separator("\t".into()))
+        );
+        assert_eq!(
+            FieldOption::parse("occurrence=l"),
+            Ok(FieldOption::Occurrence(Occurrence::Last))
+        );
+        assert_eq!(
+            FieldOption::parse("quote=s"),
+            Ok(FieldOption::Quote(Quote::Single))
+        );
+        assert!(
+            FieldOption::parse("quote=x")
+                .unwrap_err()
+                .contains("invalid value")
+        );
+        assert!(
+            FieldOption::parse("colour=y")
+                .unwrap_err()
+                .contains("unknown -E option")
+        );
+        assert!(
+            FieldOption::parse("header")
+                .unwrap_err()
+                .contains("KEY=VALUE")
+        );
+    }
+
+    #[test]
+    fn value_enums_take_tsharks_spellings() {
+        assert_eq!(parse(&["-T", "ndjson"]).output_format, OutputFormat::Jsonl);
+        assert_eq!(parse(&["-t", "dd"]).time_format, TimeArg::DeltaDisplayed);
+        assert_eq!(
+            parse(&["-w", "x", "-F", "libpcap"]).write_format,
+            Some(WriteFormat::Pcap)
+        );
+        for bad in [
+            &["-T", "xml"][..],
+            &["-t", "q"],
+            &["-G", "x"],
+            &["-F", "erf"],
+        ] {
+            let words = std::iter::once("wiresift").chain(bad.iter().copied());
+            assert!(Args::try_parse_from(words).is_err(), "{bad:?}");
+        }
     }
 }

@@ -3,12 +3,13 @@
 //! wrong with the command line is found here, before any capture is opened.
 
 use super::args::Args;
+use super::args::{FieldOption, OutputFormat};
 use super::capture::capture_config;
 use crate::engine::config::requirements;
 use crate::engine::{Config, OutputKind};
 use crate::fields::{FieldId, registry};
 use crate::filter::Filter;
-use crate::output::fields::{FieldsOptions, Occurrence, Quote, decode_separator};
+use crate::output::fields::FieldsOptions;
 use crate::output::json::JsonStyle;
 use crate::output::{OutputOptions, Resolve, TimeFormat};
 
@@ -39,12 +40,7 @@ impl TryFrom<Args> for Config {
         let filter_text = saved_filter(a.display_filter.as_deref().unwrap_or_default())?;
         let filter = Filter::compile(&filter_text)
             .map_err(|e| UsageError::Filter(e.render(&filter_text)))?;
-        let time = TimeFormat::parse(&a.time_format).ok_or_else(|| {
-            UsageError::Invalid(format!(
-                "invalid -t format \"{}\" (use r, a, ad, e, d, dd, u or ud)",
-                a.time_format
-            ))
-        })?;
+        let time = TimeFormat::from(a.time_format);
         let output = output_kind(&a)?;
         let capture = capture_config(&a)?;
         // As tshark: with -w, packets are printed only when -P asks for it.
@@ -92,10 +88,10 @@ fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
         .map(crate::stats::parse_export)
         .transpose()
         .map_err(UsageError::Invalid)?;
-    let format = match a.output_format.as_str() {
-        "json" => Format::Json,
-        "jsonl" | "ndjson" => Format::Jsonl,
-        _ => Format::Text,
+    let format = match a.output_format {
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Jsonl => Format::Jsonl,
+        OutputFormat::Text | OutputFormat::Fields => Format::Text,
     };
     Ok(crate::stats::StatsConfig {
         specs,
@@ -108,13 +104,13 @@ fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
     if a.quiet {
         return Ok(OutputKind::Quiet);
     }
-    match a.output_format.as_str() {
-        "text" => Ok(OutputKind::Text {
+    match a.output_format {
+        OutputFormat::Text => Ok(OutputKind::Text {
             summary: a.print_summary || !(a.verbose || a.hex),
             tree: a.verbose,
             hex: a.hex,
         }),
-        "fields" => {
+        OutputFormat::Fields => {
             if a.fields.is_empty() {
                 return Err(UsageError::Invalid(
                     "-T fields was given, but no fields were specified with -e".into(),
@@ -125,16 +121,10 @@ fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
                 .iter()
                 .map(|n| resolve_field(n))
                 .collect::<Result<_, _>>()?;
-            Ok(OutputKind::Fields(
-                fields,
-                fields_options(&a.field_options)?,
-            ))
+            Ok(OutputKind::Fields(fields, fields_options(&a.field_options)))
         }
-        "json" => Ok(OutputKind::Json(JsonStyle::Array)),
-        "jsonl" | "ndjson" => Ok(OutputKind::Json(JsonStyle::Lines)),
-        other => Err(UsageError::Invalid(format!(
-            "invalid -T format \"{other}\" (use text, fields, json or jsonl)"
-        ))),
+        OutputFormat::Json => Ok(OutputKind::Json(JsonStyle::Array)),
+        OutputFormat::Jsonl => Ok(OutputKind::Json(JsonStyle::Lines)),
     }
 }
 
@@ -148,37 +138,19 @@ fn resolve_field(name: &str) -> Result<(String, FieldId), UsageError> {
         })
 }
 
-fn fields_options(opts: &[String]) -> Result<FieldsOptions, UsageError> {
+/// The `-E` options, applied in command-line order.
+fn fields_options(opts: &[FieldOption]) -> FieldsOptions {
     let mut o = FieldsOptions::default();
-    for kv in opts {
-        let (k, v) = kv.split_once('=').ok_or_else(|| {
-            UsageError::Invalid(format!("invalid -E option \"{kv}\" (use KEY=VALUE)"))
-        })?;
-        let bad = || UsageError::Invalid(format!("invalid value \"{v}\" for -E {k}"));
-        match k {
-            "header" => o.header = matches!(v, "y" | "Y" | "yes"),
-            "separator" => o.separator = decode_separator(v),
-            "aggregator" => o.aggregator = decode_separator(v),
-            "occurrence" => {
-                o.occurrence = match v {
-                    "f" => Occurrence::First,
-                    "l" => Occurrence::Last,
-                    "a" => Occurrence::All,
-                    _ => return Err(bad()),
-                }
-            }
-            "quote" => {
-                o.quote = match v {
-                    "d" => Quote::Double,
-                    "s" => Quote::Single,
-                    "n" => Quote::None,
-                    _ => return Err(bad()),
-                }
-            }
-            _ => return Err(UsageError::Invalid(format!("unknown -E option \"{k}\""))),
+    for opt in opts {
+        match opt.clone() {
+            FieldOption::Header(on) => o.header = on,
+            FieldOption::Separator(s) => o.separator = s,
+            FieldOption::Aggregator(s) => o.aggregator = s,
+            FieldOption::Occurrence(occ) => o.occurrence = occ,
+            FieldOption::Quote(q) => o.quote = q,
         }
     }
-    Ok(o)
+    o
 }
 
 /// The `-Y` text, with `@NAME` replaced by the saved filter `filters/NAME.filter`.

@@ -46,7 +46,7 @@ fn warn_limits(warnings: &[String]) {
 
 /// Runs one invocation and returns its exit status. Broken pipes end the run quietly with 0.
 pub fn run(args: Args) -> u8 {
-    if let Some(report) = args.glossary.as_deref() {
+    if let Some(report) = args.glossary {
         return match glossary(report) {
             Ok(()) => EXIT_OK,
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
@@ -119,12 +119,12 @@ fn run_failed(e: RunError) -> u8 {
 }
 
 /// `-G fields` / `-G protocols`: the registry as a table.
-fn glossary(report: &str) -> io::Result<()> {
+fn glossary(report: args::Glossary) -> io::Result<()> {
     use crate::fields::registry;
     use io::Write;
     let mut out = io::BufWriter::new(io::stdout().lock());
     match report {
-        "fields" => {
+        args::Glossary::Fields => {
             for (_, f) in registry().all() {
                 if f.ftype == crate::fields::FieldType::Protocol {
                     writeln!(out, "P\t{}\t{}", f.label, f.name)?;
@@ -140,16 +140,10 @@ fn glossary(report: &str) -> io::Result<()> {
                 }
             }
         }
-        "protocols" => {
+        args::Glossary::Protocols => {
             for p in crate::dissect::Proto::ALL {
                 writeln!(out, "{}\t{}\t{}", p.long_name(), p.name(), p.name())?;
             }
-        }
-        other => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("unknown -G report \"{other}\" (use fields or protocols)"),
-            ));
         }
     }
     out.flush()

@@ -5,8 +5,8 @@
 //! so they are located from `hw.size` and `proto.size`, never assumed to be 6 and 4.
 
 use super::{Proto, View, Walker, array, be16, byte};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Fixed header: hardware type, protocol type, sizes, opcode.
 pub const FIXED_LEN: usize = 8;
@@ -147,7 +147,7 @@ pub fn info(arp: &Arp<'_>, out: &mut String) {
     if !arp.complete {
         return;
     }
-    use crate::fields::value::{write_ipv4, write_mac};
+    use crate::value::{write_ipv4, write_mac};
     let ip = |out: &mut String, a: Option<[u8; 4]>| match a {
         Some(a) => write_ipv4(out, &a),
         None => out.push('?'),

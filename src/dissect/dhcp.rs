@@ -7,7 +7,7 @@
 //! 00:0b:82:01:fc:42 (Grandstr_01:fc:42)`, `DHCP Offer    - Transaction ID 0x3d1d`).
 
 use super::{Dissection, Layer, Proto, View, Walker, array, be32, byte};
-use crate::fields::{Emit, FieldDef, FieldType, Value};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Value};
 use std::fmt::Write as _;
 
 /// Server port.
@@ -134,12 +134,12 @@ pub fn info(m: &Dhcp<'_>, resolve: bool, out: &mut String) {
             out.push_str("Boot Request");
             if let Some(mac) = m.client_mac() {
                 out.push_str(" from ");
-                crate::fields::value::write_mac(out, &mac);
+                crate::value::write_mac(out, &mac);
                 out.push_str(" (");
                 if resolve {
                     crate::resolve::write_resolved_mac(out, mac);
                 } else {
-                    crate::fields::value::write_mac(out, &mac);
+                    crate::value::write_mac(out, &mac);
                 }
                 out.push(')');
             }
@@ -237,7 +237,7 @@ const fn f(
     name: &'static str,
     label: &'static str,
     ftype: FieldType,
-    x: crate::fields::Extract,
+    x: crate::dissect::field::Extract,
 ) -> FieldDef {
     FieldDef::new(name, label, ftype, Proto::Dhcp, x)
 }

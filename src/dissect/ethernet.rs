@@ -5,8 +5,8 @@
 //! 802.1ad service tag, each 4 bytes, stacked at most [`MAX_VLAN_TAGS`] deep.
 
 use super::{Proto, View, Walker, array, be16, byte, dispatch_ethertype};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Ethernet header length: destination, source, type.
 pub const HEADER_LEN: usize = 14;

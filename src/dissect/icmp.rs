@@ -5,8 +5,8 @@
 //! Unlike IP, TCP and UDP, ICMP checksums are verified, as tshark does by default.
 
 use super::{Dissection, Layer, Proto, View, Walker, be16, byte, ipv4};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Needs, Value};
 use crate::field;
-use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
 
 /// Type, code and checksum: what makes a message recognisable.
 pub const MIN_LEN: usize = 4;

@@ -5,8 +5,8 @@
 //! dissected as a second IPv6 layer.
 
 use super::{Proto, View, Walker, array, be16, be32, byte, icmp, icmp::internet_checksum, ipv6};
+use crate::dissect::field::{FieldDef, FieldType, Needs, Value};
 use crate::field;
-use crate::fields::{FieldDef, FieldType, Needs, Value};
 
 /// Type, code, checksum.
 pub const MIN_LEN: usize = 4;
@@ -138,7 +138,7 @@ fn verify(w: &Walker<'_, '_>, data: &[u8]) -> Option<bool> {
 
 /// Writes the Info column for an ICMPv6 message.
 pub fn info(msg: &Icmpv6<'_>, hlim: Option<u8>, request_in: Option<u32>, out: &mut String) {
-    use crate::fields::value::{write_ipv6, write_mac};
+    use crate::value::{write_ipv6, write_mac};
     use std::fmt::Write as _;
     out.push_str(type_name(msg.kind()));
     match msg.kind() {

@@ -13,7 +13,7 @@
 //! an unknown type.
 
 use super::{Dissection, Layer, Proto, View, Walker, array, be16, byte, icmp::internet_checksum};
-use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Needs, Value};
 use std::fmt::Write as _;
 
 /// Type, max response time and checksum.
@@ -424,7 +424,7 @@ const fn f(
     name: &'static str,
     label: &'static str,
     ftype: FieldType,
-    x: crate::fields::Extract,
+    x: crate::dissect::field::Extract,
 ) -> FieldDef {
     FieldDef::new(name, label, ftype, Proto::Igmp, x)
 }

@@ -6,8 +6,8 @@
 //! as data, as tshark shows fragments it has not reassembled.
 
 use super::{Proto, View, Walker, array, be16, byte, dispatch_ip_proto};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Fixed header length.
 pub const MIN_HEADER_LEN: usize = 20;
@@ -206,11 +206,11 @@ pub static OPTION_TYPES: &[(u64, &str)] = &[
 fn src_host<'a>(
     l: &super::Layer<'a>,
     _: &super::Dissection<'a>,
-    emit: &mut crate::fields::Emit<'_>,
+    emit: &mut crate::dissect::field::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
-        let n = crate::fields::value::ipv4_text(&mut s, &ip.src());
+        let n = crate::value::ipv4_text(&mut s, &ip.src());
         emit(Value::Text(&s[..n]));
     }
 }
@@ -218,16 +218,20 @@ fn src_host<'a>(
 fn dst_host<'a>(
     l: &super::Layer<'a>,
     _: &super::Dissection<'a>,
-    emit: &mut crate::fields::Emit<'_>,
+    emit: &mut crate::dissect::field::Emit<'_>,
 ) {
     if let View::Ipv4(ip) = &l.view {
         let mut s = [0; 16];
-        let n = crate::fields::value::ipv4_text(&mut s, &ip.dst());
+        let n = crate::value::ipv4_text(&mut s, &ip.dst());
         emit(Value::Text(&s[..n]));
     }
 }
 
-fn host<'a>(l: &super::Layer<'a>, d: &super::Dissection<'a>, emit: &mut crate::fields::Emit<'_>) {
+fn host<'a>(
+    l: &super::Layer<'a>,
+    d: &super::Dissection<'a>,
+    emit: &mut crate::dissect::field::Emit<'_>,
+) {
     src_host(l, d, emit);
     dst_host(l, d, emit);
 }
@@ -330,7 +334,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ip.src_host",
         "Source Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ip,
         src_host,
     )
@@ -338,7 +342,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ip.dst_host",
         "Destination Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ip,
         dst_host,
     )
@@ -346,7 +350,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ip.host",
         "Source or Destination Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ip,
         host,
     )

@@ -5,8 +5,8 @@
 //! form a chain that a hostile packet can make long; at most [`MAX_EXT_HEADERS`] are followed.
 
 use super::{Proto, View, Walker, array, be16, be32, byte, dispatch_ip_proto};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Fixed header length.
 pub const HEADER_LEN: usize = 40;
@@ -175,27 +175,39 @@ fn is_ext(p: Proto) -> bool {
 fn host<'a>(
     l: &super::Layer<'a>,
     _: &super::Dissection<'a>,
-    emit: &mut crate::fields::Emit<'_>,
+    emit: &mut crate::dissect::field::Emit<'_>,
     which: u8,
 ) {
     if let View::Ipv6(ip) = &l.view {
         for (i, a) in [ip.src(), ip.dst()].into_iter().enumerate() {
             if which & (1 << i) != 0 {
                 let mut s = arrayvec::ArrayVec::<u8, 48>::new();
-                crate::fields::value::write_ipv6(&mut s, &a);
+                crate::value::write_ipv6(&mut s, &a);
                 emit(Value::Text(&s));
             }
         }
     }
 }
 
-fn src_host<'a>(l: &super::Layer<'a>, d: &super::Dissection<'a>, e: &mut crate::fields::Emit<'_>) {
+fn src_host<'a>(
+    l: &super::Layer<'a>,
+    d: &super::Dissection<'a>,
+    e: &mut crate::dissect::field::Emit<'_>,
+) {
     host(l, d, e, 1)
 }
-fn dst_host<'a>(l: &super::Layer<'a>, d: &super::Dissection<'a>, e: &mut crate::fields::Emit<'_>) {
+fn dst_host<'a>(
+    l: &super::Layer<'a>,
+    d: &super::Dissection<'a>,
+    e: &mut crate::dissect::field::Emit<'_>,
+) {
     host(l, d, e, 2)
 }
-fn any_host<'a>(l: &super::Layer<'a>, d: &super::Dissection<'a>, e: &mut crate::fields::Emit<'_>) {
+fn any_host<'a>(
+    l: &super::Layer<'a>,
+    d: &super::Dissection<'a>,
+    e: &mut crate::dissect::field::Emit<'_>,
+) {
     host(l, d, e, 3)
 }
 
@@ -255,7 +267,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ipv6.src_host",
         "Source Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ipv6,
         src_host,
     )
@@ -263,7 +275,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ipv6.dst_host",
         "Destination Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ipv6,
         dst_host,
     )
@@ -271,7 +283,7 @@ pub static FIELDS: &[FieldDef] = &[
     FieldDef::new(
         "ipv6.host",
         "Source or Destination Host",
-        crate::fields::FieldType::Str,
+        crate::dissect::field::FieldType::Str,
         Proto::Ipv6,
         any_host,
     )

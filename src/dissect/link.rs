@@ -5,8 +5,8 @@
 //! `LINKTYPE_LINUX_SLL2.html`, `LINKTYPE_NULL.html`.
 
 use super::{Proto, View, Walker, be16, be32, byte, dispatch_ethertype, ipv4, ipv6};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Linux cooked v1 header length.
 pub const SLL_LEN: usize = 16;

@@ -12,6 +12,7 @@ pub mod arp;
 pub mod dhcp;
 pub mod dns;
 pub mod ethernet;
+pub mod field;
 pub mod generated;
 pub mod http;
 pub mod icmp;

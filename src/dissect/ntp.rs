@@ -3,7 +3,7 @@
 //! (mode 7, ntpd's `ntpdc` requests) messages are named as tshark names them.
 
 use super::{Dissection, Layer, Proto, View, Walker, byte};
-use crate::fields::{Emit, FieldDef, FieldType, Value};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Value};
 use std::fmt::Write as _;
 
 /// NTP's port.

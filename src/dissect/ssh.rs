@@ -10,7 +10,7 @@
 //! starts in. Without it every frame is read as if it were the first.
 
 use super::{Dissection, Layer, Proto, View, Walker, be32};
-use crate::fields::{Emit, FieldDef, FieldType, Value};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Value};
 
 /// SSH's TCP port.
 pub const PORT: u16 = 22;
@@ -436,7 +436,7 @@ pub static FIELDS: &[FieldDef] = &[
         Proto::Ssh,
         direction,
     )
-    .generated(crate::fields::Needs::NONE),
+    .generated(crate::dissect::field::Needs::NONE),
 ];
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 //! tracker (`crate::track::tcp`) and read from [`crate::dissect::Generated`].
 
 use super::{Dissection, Layer, Proto, View, Walker, be16, be32, byte, dns, http, ssh};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Needs, Value};
 use crate::field;
-use crate::fields::value::{push_labeled, push_num};
-use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
+use crate::value::{push_labeled, push_num};
 use std::fmt::Write as _;
 
 /// Fixed header length.

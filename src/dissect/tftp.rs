@@ -9,7 +9,7 @@
 //! (`crate::track::tftp`), which also knows the negotiated block size.
 
 use super::{Dissection, Layer, Proto, View, Walker, be16};
-use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
+use crate::dissect::field::{Emit, FieldDef, FieldType, Needs, Value};
 use std::fmt::Write as _;
 
 /// Opcode length.
@@ -160,7 +160,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
 
 /// Writes the Info column for a TFTP message; `blksize` is the transfer's block size.
 pub fn info(msg: &Tftp<'_>, blksize: u16, out: &mut String) {
-    use crate::fields::value::write_escaped_str as esc;
+    use crate::value::write_escaped_str as esc;
     let op = msg.opcode();
     out.push_str(opcode_name(op));
     match op {
@@ -201,9 +201,9 @@ pub fn info(msg: &Tftp<'_>, blksize: u16, out: &mut String) {
 fn write_options(msg: &Tftp<'_>, out: &mut String) {
     for (name, value) in msg.options() {
         out.push_str(", ");
-        crate::fields::value::write_escaped_str(out, name);
+        crate::value::write_escaped_str(out, name);
         out.push('=');
-        crate::fields::value::write_escaped_str(out, value);
+        crate::value::write_escaped_str(out, value);
     }
 }
 

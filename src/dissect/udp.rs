@@ -5,8 +5,8 @@
 //! shown as data.
 
 use super::{Depth, Proto, View, Walker, be16, dhcp, dns, http, ntp, teredo, tftp};
+use crate::dissect::field::{FieldDef, Value};
 use crate::field;
-use crate::fields::{FieldDef, Value};
 
 /// Header length.
 pub const HEADER_LEN: usize = 8;
@@ -130,7 +130,7 @@ fn is_tftp(w: &Walker<'_, '_>, udp: &Udp<'_>) -> bool {
 
 /// Writes the Info column for a UDP datagram with no dissected payload.
 pub fn info(udp: &Udp<'_>, out: &mut String) {
-    use crate::fields::value::push_num;
+    use crate::value::push_num;
     push_num(out, udp.src_port());
     out.push_str(" \u{2192} ");
     push_num(out, udp.dst_port());
@@ -175,7 +175,7 @@ pub static FIELDS: &[FieldDef] = &[
         .filter(|l| matches!(&l.view, View::Udp(f) if f.header.as_ptr() == u.header.as_ptr()))
         .and(d.generated.udp_stream)
         .map(|s| Value::Uint(s as u64)))
-    .generated(crate::fields::Needs::UDP),
+    .generated(crate::dissect::field::Needs::UDP),
     field!("udp.length", "Length", U16, Udp, Udp, |u, d| u
         .length()
         .map(|v| Value::Uint(v as u64))),

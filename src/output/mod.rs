@@ -1,8 +1,6 @@
 //! Output formats. Every format is a [`Sink`] that receives dissected frames in order and
 //! writes to a buffered writer; all of them read values through the field registry.
 
-pub mod bytebuf;
-pub mod columns;
 pub mod fields;
 pub mod hexdump;
 pub mod json;
@@ -10,6 +8,11 @@ pub mod report;
 pub mod summary;
 pub mod time;
 pub mod tree;
+
+/// The summary columns (Protocol, Info), read by the registry's `_ws.col.*` fields too.
+pub use crate::fields::columns;
+/// The byte buffer the formats write into (a leaf module, shared with the value writers).
+pub use crate::value::bytebuf;
 
 use crate::dissect::Dissection;
 use crate::fields::value::TextOut;
@@ -37,23 +40,6 @@ pub enum TimeFormat {
     Utc,
     /// UTC date and time (`ud`).
     UtcDate,
-}
-
-impl TimeFormat {
-    /// Parses tshark's `-t` argument.
-    pub fn parse(s: &str) -> Option<TimeFormat> {
-        Some(match s {
-            "r" => TimeFormat::Relative,
-            "a" => TimeFormat::Absolute,
-            "ad" => TimeFormat::AbsoluteDate,
-            "e" => TimeFormat::Epoch,
-            "d" => TimeFormat::Delta,
-            "dd" => TimeFormat::DeltaDisplayed,
-            "u" => TimeFormat::Utc,
-            "ud" => TimeFormat::UtcDate,
-            _ => return None,
-        })
-    }
 }
 
 /// Settings every format shares.

@@ -7,7 +7,7 @@
 //! hex) stores it once, where it stays. JSON output, which is nearly all such small pieces,
 //! is written through it.
 
-use crate::fields::value::TextOut;
+use super::TextOut;
 
 /// Bytes allocated up front: a chunk of JSON output (`json::OUTPUT_CHUNK`) and its last
 /// packet fit without growing.

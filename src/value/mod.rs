@@ -1,6 +1,8 @@
 //! Field values: what an extractor hands out, borrowed from the frame (or from a short-lived
 //! buffer of the extractor), never allocated per packet.
 
+pub mod bytebuf;
+
 use crate::capture::Timestamp;
 use std::fmt::{self, Write as _};
 
@@ -689,7 +691,7 @@ mod tests {
             let mut s = String::new();
             write_hex_colon(&mut s, &bytes);
             assert_eq!(s, want.join(":"));
-            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
+            let mut v = bytebuf::ByteBuf::with_room(0);
             write_hex_colon(&mut v, &bytes);
             assert_eq!(v.as_slice(), want.join(":").as_bytes());
         }
@@ -703,7 +705,7 @@ mod tests {
             cases.extend([p - 1, p, p + 1, p + p / 2]);
         }
         for n in cases {
-            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
+            let mut v = bytebuf::ByteBuf::with_room(0);
             push_u64(&mut v, n);
             let mut s = String::new();
             push_u64(&mut s, n);
@@ -730,7 +732,7 @@ mod tests {
         #[test]
         fn u64_matches_std(n in proptest::num::u64::ANY, shift in 0u32..64) {
             let n = n >> shift;
-            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
+            let mut v = bytebuf::ByteBuf::with_room(0);
             push_u64(&mut v, n);
             let want = n.to_string();
             proptest::prop_assert_eq!(v.as_slice(), want.as_bytes());
@@ -738,7 +740,7 @@ mod tests {
 
         #[test]
         fn ipv4_matches_std(a in proptest::array::uniform4(proptest::num::u8::ANY)) {
-            let mut v = crate::output::bytebuf::ByteBuf::with_room(0);
+            let mut v = bytebuf::ByteBuf::with_room(0);
             write_ipv4(&mut v, &a);
             let want = std::net::Ipv4Addr::from(a).to_string();
             proptest::prop_assert_eq!(v.as_slice(), want.as_bytes());
