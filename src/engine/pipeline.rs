@@ -38,7 +38,7 @@ use super::step::{FrameStep, TftpQuery, dissect_frame};
 use crate::capture::block::{BlockReader, Cursor};
 use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::{Dissection, IpAddr, TftpLookup};
-use crate::output::Sink;
+use crate::output::BlockSink;
 use crate::output::bytebuf::ByteBuf;
 use crate::output::json::JsonSink;
 
@@ -108,7 +108,7 @@ impl Write for BlockText {
 
 /// The sink that formats a worker's blocks into `text`. JSON writes straight into it (no
 /// second copy of the bulkiest output); the other formats write through [`BlockText`].
-fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn Sink> {
+fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn BlockSink> {
     match &cfg.output {
         OutputKind::Json(style) => Box::new(JsonSink::in_place(text.clone(), *style)),
         _ => make_sink_to(cfg, BlockText(text.clone())),
@@ -132,7 +132,7 @@ struct Scratch {
     /// Which frames passed the display filter.
     passed: Vec<bool>,
     text: Rc<RefCell<ByteBuf>>,
-    sink: Box<dyn Sink>,
+    sink: Box<dyn BlockSink>,
     /// Set when the block went bad mid-way: the records read, and why.
     early_end: Option<(u64, CaptureError)>,
 }

@@ -11,7 +11,7 @@ use crate::output::hexdump::HexSink;
 use crate::output::json::JsonSink;
 use crate::output::summary::SummarySink;
 use crate::output::tree::TreeSink;
-use crate::output::{Sink, Tee};
+use crate::output::{BlockSink, Sink, Tee};
 
 /// Size of the stdout buffer: large writes, few system calls.
 pub const STDOUT_BUFFER: usize = 256 * 1024;
@@ -47,12 +47,13 @@ pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
     make_sink_to(cfg, stdout(cfg.line_buffered))
 }
 
-/// Builds the sink the configuration asks for, writing to `out`.
-pub fn make_sink_to<W: Write + 'static>(cfg: &Config, out: W) -> Box<dyn Sink> {
+/// Builds the sink the configuration asks for, writing to `out` (a block sink, so the
+/// pipeline can format its blocks with it too).
+pub fn make_sink_to<W: Write + 'static>(cfg: &Config, out: W) -> Box<dyn BlockSink> {
     match &cfg.output {
-        OutputKind::Quiet => Box::new(Tee(Vec::new())),
+        OutputKind::Quiet => Box::new(Tee::<dyn BlockSink>(Vec::new())),
         OutputKind::Text { summary, tree, hex } => {
-            let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+            let mut sinks: Vec<Box<dyn BlockSink>> = Vec::new();
             // One shared writer keeps the three parts of a packet together and in order.
             let shared = Rc::new(RefCell::new(out));
             if *summary {

@@ -2,7 +2,7 @@
 //! prints them, with `-E` options. Quoting follows RFC 4180 (embedded quotes are doubled),
 //! which tshark does not do.
 
-use super::Sink;
+use super::{BlockSink, Sink};
 use crate::dissect::Dissection;
 use crate::fields::value::write_value;
 use crate::fields::{FieldDef, FieldId, FieldType, LayerSel, Value, registry};
@@ -194,18 +194,20 @@ impl<W: Write> Sink for FieldsSink<W> {
         self.out.write_all(self.line.as_bytes())
     }
 
-    fn resume(&mut self, printed_before: u64) {
-        // The header goes before the first line only.
-        if printed_before > 0 {
-            self.header_done = true;
-        }
-    }
-
     fn finish(&mut self) -> io::Result<()> {
         if self.opts.header && !self.header_done {
             writeln!(self.out, "{}", header_line(&self.fields, &self.opts))?;
         }
         self.out.flush()
+    }
+}
+
+impl<W: Write> BlockSink for FieldsSink<W> {
+    fn resume(&mut self, printed_before: u64) {
+        // The header goes before the first line only.
+        if printed_before > 0 {
+            self.header_done = true;
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `-x`: the frame's bytes as a hex dump, 16 per row, with printable ASCII beside them.
 
-use super::Sink;
+use super::{BlockSink, Sink};
 use crate::dissect::Dissection;
 use crate::fields::value::push_hex_byte;
 use std::io::{self, Write};
@@ -62,6 +62,8 @@ impl<W: Write> Sink for HexSink<W> {
         self.out.flush()
     }
 }
+
+impl<W: Write> BlockSink for HexSink<W> {}
 
 #[cfg(test)]
 mod tests {

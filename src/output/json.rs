@@ -8,8 +8,8 @@
 //! are booleans, addresses, byte strings (`aa:bb`) and absolute times (RFC 3339) are strings.
 //! Strings from the wire are escaped so the document is always valid UTF-8 JSON.
 
-use super::Sink;
 use super::bytebuf::ByteBuf;
+use super::{BlockSink, Sink};
 use crate::dissect::{Dissection, Proto};
 use crate::fields::value::{
     is_unsafe_char, push_num, push_u64, write_hex_colon, write_ipv4, write_ipv6, write_mac,
@@ -469,14 +469,6 @@ impl<W: Write> Sink for JsonSink<W> {
         Ok(())
     }
 
-    fn resume(&mut self, printed_before: u64) {
-        self.first = printed_before == 0;
-    }
-
-    fn end_block(&mut self) -> io::Result<()> {
-        self.write_out()
-    }
-
     fn finish(&mut self) -> io::Result<()> {
         self.write_out()?;
         if self.style == JsonStyle::Array {
@@ -485,6 +477,16 @@ impl<W: Write> Sink for JsonSink<W> {
             self.write_out()?;
         }
         self.out.flush()
+    }
+}
+
+impl<W: Write> BlockSink for JsonSink<W> {
+    fn resume(&mut self, printed_before: u64) {
+        self.first = printed_before == 0;
+    }
+
+    fn end_block(&mut self) -> io::Result<()> {
+        self.write_out()
     }
 }
 #[cfg(test)]

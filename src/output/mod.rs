@@ -51,35 +51,43 @@ pub struct OutputOptions {
     pub time: TimeFormat,
 }
 
-/// Receives frames that passed the display filter.
+/// Receives frames that passed the display filter: what a printer needs.
 pub trait Sink {
     /// Called once per displayed frame, in order.
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()>;
     /// Called once at the end (closing brackets, flushing).
     fn finish(&mut self) -> io::Result<()>;
-    /// The parallel run formats each block with its own sink: `printed_before` frames were
-    /// printed by other sinks before the next one this sink gets (JSON needs to know whether
-    /// its next packet is the first of the array).
+}
+
+/// A printer that can format one block of a parallel run into its own text, each block
+/// with its own sink (`crate::engine::pipeline`).
+pub trait BlockSink: Sink {
+    /// `printed_before` frames were printed by other sinks before the next one this sink
+    /// gets (JSON needs to know whether its next packet is the first of the array; the
+    /// fields header goes before the first line only).
     fn resume(&mut self, printed_before: u64) {
         let _ = printed_before;
     }
-    /// Writes out whatever the sink holds back for a larger write, without finishing (the end
-    /// of a block in the parallel run).
+    /// Writes out whatever the sink holds back for a larger write, without finishing (the
+    /// end of a block).
     fn end_block(&mut self) -> io::Result<()> {
         Ok(())
     }
 }
 
-/// Several sinks fed with the same frames (`-V -x`, `-P -x`).
-pub struct Tee(pub Vec<Box<dyn Sink>>);
+/// Several sinks fed with the same frames (`-V -x`, `-P -x`, the `-w` writer and a printer).
+pub struct Tee<S: ?Sized = dyn Sink>(pub Vec<Box<S>>);
 
-impl Sink for Tee {
+impl<S: Sink + ?Sized> Sink for Tee<S> {
     fn packet(&mut self, d: &Dissection<'_>) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.packet(d))
     }
     fn finish(&mut self) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.finish())
     }
+}
+
+impl BlockSink for Tee<dyn BlockSink> {
     fn resume(&mut self, printed_before: u64) {
         self.0.iter_mut().for_each(|s| s.resume(printed_before));
     }

@@ -2,7 +2,7 @@
 //! Protocol, Length, Info, in tshark's column layout. Streams: one line per frame, written
 //! through a reused buffer.
 
-use super::{Columns, OutputOptions, Sink, write_time_column};
+use super::{BlockSink, Columns, OutputOptions, Sink, write_time_column};
 use crate::dissect::Dissection;
 use std::io::{self, Write};
 
@@ -100,3 +100,5 @@ impl<W: Write> Sink for SummarySink<W> {
         self.out.flush()
     }
 }
+
+impl<W: Write> BlockSink for SummarySink<W> {}

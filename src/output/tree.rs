@@ -1,7 +1,7 @@
 //! `-V`: the packet detail tree. One header line per layer, then that layer's fields from the
 //! registry, indented four spaces, generated values in `[brackets]`.
 
-use super::{OutputOptions, Sink};
+use super::{BlockSink, OutputOptions, Sink};
 use crate::capture::LinkType;
 use crate::dissect::{Dissection, Layer, Proto, View};
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
@@ -238,3 +238,5 @@ impl<W: Write> Sink for TreeSink<W> {
         self.out.flush()
     }
 }
+
+impl<W: Write> BlockSink for TreeSink<W> {}
