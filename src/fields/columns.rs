@@ -84,6 +84,54 @@ impl Columns {
         fixed: &mut bool,
     ) -> bool {
         match &layer.view {
+            View::Frame | View::Eth(_) | View::Link(_) | View::Vlan(_) | View::Llc(_) => {
+                self.link_layer(layer, d);
+            }
+            View::Stub(note) => {
+                let name = layer.proto.column_name();
+                if !name.is_empty() && layer.proto != Proto::Raw {
+                    self.protocol = name;
+                }
+                write_stub_note(*note, &mut self.info);
+            }
+            View::Arp(_) | View::Ipv4(_) | View::Ipv6(_) | View::Ipv6Ext(_) => {
+                self.network_layer(layer, fixed);
+            }
+            View::Icmp(m) => {
+                let ttl = d.layers.iter().find_map(|l| match &l.view {
+                    View::Ipv4(ip) => Some(ip.ttl()),
+                    _ => None,
+                });
+                let req = d.generated.echo.and_then(|e| e.request_in);
+                self.replace_info("ICMP", |info| icmp::info(m, ttl, req, info));
+                return !m.is_error();
+            }
+            View::Icmpv6(m) => {
+                let hlim = d.layers.iter().find_map(|l| match &l.view {
+                    View::Ipv6(ip) => Some(ip.hlim()),
+                    _ => None,
+                });
+                let req = d.generated.echo.and_then(|e| e.request_in);
+                self.replace_info("ICMPv6", |info| icmpv6::info(m, hlim, req, info));
+                return !matches!(m.kind(), 1..=4);
+            }
+            View::Http(h) => self.http_layer(h, layer, d),
+            _ => self.upper_layer(layer, d, resolve),
+        }
+        true
+    }
+
+    /// Sets the Protocol column and replaces the Info column with what `write` writes.
+    #[inline]
+    fn replace_info(&mut self, protocol: &'static str, write: impl FnOnce(&mut String)) {
+        self.protocol = protocol;
+        self.info.clear();
+        write(&mut self.info);
+    }
+
+    /// The frame and link layers: their names, and the MAC addresses until IP replaces them.
+    fn link_layer(&mut self, layer: &Layer<'_>, d: &Dissection<'_>) {
+        match &layer.view {
             View::Frame if d.frame.link_type == LinkType::PCAPNG_CUSTOM => {
                 self.protocol = "PCAPNG";
                 custom_block_info(d.frame.data, &mut self.info);
@@ -102,11 +150,14 @@ impl Columns {
             }
             View::Vlan(_) => self.protocol = "802.1Q",
             View::Llc(_) => self.protocol = "LLC",
-            View::Arp(a) => {
-                self.protocol = arp::column_name(a);
-                self.info.clear();
-                arp::info(a, &mut self.info);
-            }
+            _ => {}
+        }
+    }
+
+    /// ARP and the IP layers: the first IP header fixes Source and Destination (`fixed`).
+    fn network_layer(&mut self, layer: &Layer<'_>, fixed: &mut bool) {
+        match &layer.view {
+            View::Arp(a) => self.replace_info(arp::column_name(a), |info| arp::info(a, info)),
             View::Ipv4(ip) if !*fixed => {
                 *fixed = true;
                 self.protocol = "IPv4";
@@ -143,113 +194,61 @@ impl Columns {
                     e.nxt()
                 );
             }
-            View::Stub(note) => {
-                let name = layer.proto.column_name();
-                if !name.is_empty() && layer.proto != Proto::Raw {
-                    self.protocol = name;
-                }
-                write_stub_note(*note, &mut self.info);
-            }
-            View::Icmp(m) => {
-                self.protocol = "ICMP";
-                self.info.clear();
-                let ttl = d.layers.iter().find_map(|l| {
-                    if let View::Ipv4(ip) = &l.view {
-                        Some(ip.ttl())
-                    } else {
-                        None
-                    }
-                });
-                let req = d.generated.echo.and_then(|e| e.request_in);
-                icmp::info(m, ttl, req, &mut self.info);
-                return !m.is_error();
-            }
-            View::Icmpv6(m) => {
-                self.protocol = "ICMPv6";
-                self.info.clear();
-                let hlim = d.layers.iter().find_map(|l| {
-                    if let View::Ipv6(ip) = &l.view {
-                        Some(ip.hlim())
-                    } else {
-                        None
-                    }
-                });
-                let req = d.generated.echo.and_then(|e| e.request_in);
-                icmpv6::info(m, hlim, req, &mut self.info);
-                return !matches!(m.kind(), 1..=4);
-            }
-            View::Tcp(t) => {
-                self.protocol = "TCP";
-                self.info.clear();
+            _ => {}
+        }
+    }
+
+    /// TCP, UDP and the application layers other than HTTP.
+    fn upper_layer(&mut self, layer: &Layer<'_>, d: &Dissection<'_>, resolve: Resolve) {
+        match &layer.view {
+            View::Tcp(t) => self.replace_info("TCP", |info| {
                 if let Some(g) = &d.generated.tcp {
-                    g.write_info_prefix(&mut self.info);
+                    g.write_info_prefix(info);
                 }
-                tcp::info(t, d, &mut self.info);
-                crate::dissect::generated::write_tcp_info(d, &mut self.info);
-            }
-            View::Udp(u) => {
-                self.protocol = "UDP";
-                self.info.clear();
-                udp::info(u, &mut self.info);
-            }
+                tcp::info(t, d, info);
+                crate::dissect::generated::write_tcp_info(d, info);
+            }),
+            View::Udp(u) => self.replace_info("UDP", |info| udp::info(u, info)),
             View::Tftp(t) => {
-                self.protocol = "TFTP";
-                self.info.clear();
                 let blksize = d
                     .generated
                     .tftp
                     .as_ref()
                     .map_or(tftp::DEFAULT_BLKSIZE, |g| g.blksize);
-                tftp::info(t, blksize, &mut self.info);
+                self.replace_info("TFTP", |info| tftp::info(t, blksize, info));
             }
             View::Ssh(m) => {
                 self.protocol =
                     ssh::columns(m, d.generated.ssh.unwrap_or_default(), &mut self.info);
             }
-            View::Ntp(m) => {
-                self.protocol = "NTP";
-                self.info.clear();
-                ntp::info(m, &mut self.info);
-            }
+            View::Ntp(m) => self.replace_info("NTP", |info| ntp::info(m, info)),
             View::Dhcp(m) => {
-                self.protocol = dhcp::protocol(m);
-                self.info.clear();
-                dhcp::info(m, resolve.mac, &mut self.info);
+                self.replace_info(dhcp::protocol(m), |info| dhcp::info(m, resolve.mac, info));
             }
-            View::Igmp(m) => {
-                self.protocol = igmp::protocol(m);
-                self.info.clear();
-                igmp::info(m, &mut self.info);
-            }
+            View::Igmp(m) => self.replace_info(igmp::protocol(m), |info| igmp::info(m, info)),
             View::Dns(m) => {
-                self.protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
-                self.info.clear();
-                dns::info(m, &mut self.info);
-            }
-            View::Http(h) if h.kind() == http::HttpKind::Messages => {
-                self.protocol = http::protocol(h, layer.proto);
-                // A segment that completes one message and starts the next shows both.
-                let first = d.layers.iter().find(|l| matches!(l.view, View::Http(_)));
-                if first.is_some_and(|l| l.offset == layer.offset) {
-                    self.info.clear();
-                }
-                http::info(h, &mut self.info);
-            }
-            View::Http(_) => {
-                let pdu = d.generated.pdu.as_ref();
-                if let Some(m) = crate::dissect::generated::completed_message(d) {
-                    self.protocol = m.protocol();
-                    self.info.clear();
-                    m.write_info(&mut self.info);
-                } else if pdu.is_some_and(|p| p.continuation) {
-                    self.protocol = "HTTP";
-                    self.info.clear();
-                    self.info.push_str("Continuation");
-                }
+                let protocol = if m.is_mdns() { "MDNS" } else { "DNS" };
+                self.replace_info(protocol, |info| dns::info(m, info));
             }
             _ => {}
         }
-        true
+    }
+
+    /// HTTP: the messages of this segment, or the message it completes, or a continuation.
+    fn http_layer(&mut self, h: &http::Http<'_>, layer: &Layer<'_>, d: &Dissection<'_>) {
+        if h.kind() == http::HttpKind::Messages {
+            self.protocol = http::protocol(h, layer.proto);
+            // A segment that completes one message and starts the next shows both.
+            let first = d.layers.iter().find(|l| matches!(l.view, View::Http(_)));
+            if first.is_some_and(|l| l.offset == layer.offset) {
+                self.info.clear();
+            }
+            http::info(h, &mut self.info);
+        } else if let Some(m) = crate::dissect::generated::completed_message(d) {
+            self.replace_info(m.protocol(), |info| m.write_info(info));
+        } else if d.generated.pdu.as_ref().is_some_and(|p| p.continuation) {
+            self.replace_info("HTTP", |info| info.push_str("Continuation"));
+        }
     }
 
     fn set_macs(&mut self, src: Option<[u8; 6]>, dst: Option<[u8; 6]>) {
