@@ -39,7 +39,7 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// is left 0: the runs that need it fill it in order). As in the sequential loop, a record
 /// without a time (a pcapng Simple Packet Block) gets zeros, and the delta of the next is
 /// from the last record that has one.
-pub fn frame_times(
+fn frame_times(
     first_ts: Option<Timestamp>,
     records: &[Record],
     cursor: Cursor,
@@ -66,7 +66,7 @@ pub fn frame_number(cursor: Cursor, i: usize) -> u32 {
 }
 
 /// Runs `work` on `workers` scoped threads (on this one if none can be started).
-pub fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
+fn spawn_workers(workers: usize, work: impl Fn() + Sync) {
     std::thread::scope(|s| {
         let work = &work;
         let mut started = 0;
@@ -165,7 +165,7 @@ pub struct Claimed {
 
 /// The serial part of reading: the cursor handed from block to block.
 pub struct Chain<'a> {
-    split: &'a BlockReader,
+    file: &'a BlockReader,
     claim: AtomicU64,
     gate: Gate,
     state: Mutex<ChainState>,
@@ -184,14 +184,14 @@ struct ChainState {
 }
 
 impl<'a> Chain<'a> {
-    /// The chain of `split`, starting at its first record.
-    pub fn new(split: &'a BlockReader) -> Chain<'a> {
+    /// The chain of `file`, starting at its first record.
+    pub fn new(file: &'a BlockReader) -> Chain<'a> {
         Chain {
-            split,
+            file,
             claim: AtomicU64::new(0),
             gate: Gate::default(),
             state: Mutex::new(ChainState {
-                cursor: Some(split.first_cursor()),
+                cursor: Some(file.first_cursor()),
                 read: 0,
                 damage: None,
             }),
@@ -203,10 +203,10 @@ impl<'a> Chain<'a> {
     /// after an abort.
     pub fn claim_and_read(&self, block: &mut Block) -> Option<(u64, Result<(), CaptureError>)> {
         let index = self.claim.fetch_add(1, Ordering::Relaxed);
-        if index >= self.split.block_count() || self.aborted() {
+        if index >= self.file.block_count() || self.aborted() {
             return None;
         }
-        Some((index, self.split.read_block(index, block)))
+        Some((index, self.file.read_block(index, block)))
     }
 
     /// Claims the next block, reads it into `walked`, waits for its cursor, walks its
@@ -217,7 +217,7 @@ impl<'a> Chain<'a> {
         let cursor = self.wait_cursor(index)?;
         walked.records.clear();
         let end = match read {
-            Ok(()) => self.split.hop(
+            Ok(()) => self.file.hop(
                 &walked.block,
                 cursor,
                 count,
@@ -421,5 +421,61 @@ impl<'w, T: BlockBuf> OrderedOut<'w, T> {
             return Err(e);
         }
         state.out.flush()
+    }
+}
+
+/// What both block-parallel drivers keep, whatever else they track: the reader, the first
+/// frame's time (every frame's `frame.time_relative` needs it), the chain of blocks and the
+/// output in block order.
+pub struct Blocks<'a, 'w, T: BlockBuf = Vec<u8>> {
+    /// The capture file, read block by block.
+    pub file: &'a BlockReader,
+    /// The first frame's time, read before any block is claimed.
+    pub first_ts: Option<Timestamp>,
+    /// The blocks claimed in file order, and their cursors.
+    pub chain: Chain<'a>,
+    /// Where the blocks' texts go, in file order.
+    pub out: OrderedOut<'w, T>,
+}
+
+impl<'a, 'w, T: BlockBuf> Blocks<'a, 'w, T> {
+    /// Starts a run over `file` writing to `out`.
+    ///
+    /// # Errors
+    /// The damage that hides the first frame's time: the run ends before it starts.
+    pub fn start(
+        file: &'a BlockReader,
+        out: &'w mut (dyn Write + Send),
+    ) -> Result<Blocks<'a, 'w, T>, CaptureError> {
+        Ok(Blocks {
+            file,
+            first_ts: file.first_timestamp()?,
+            chain: Chain::new(file),
+            out: OrderedOut::new(out),
+        })
+    }
+
+    /// The times of record `i` of the block that starts at `cursor`.
+    pub fn frame_times(&self, records: &[Record], cursor: Cursor, i: usize) -> FrameTimes {
+        frame_times(self.first_ts, records, cursor, i)
+    }
+
+    /// Runs `work` on `threads` workers (each claims blocks until the records end), then
+    /// flushes the output and returns the records read and the damage met.
+    ///
+    /// # Errors
+    /// The first write error of the run.
+    pub fn run(
+        self,
+        threads: usize,
+        work: impl Fn(&Self) + Sync,
+    ) -> io::Result<(u64, Option<CaptureError>)>
+    where
+        Self: Sync,
+    {
+        spawn_workers(threads, || work(&self));
+        let (read, damage) = self.chain.finish();
+        self.out.finish()?;
+        Ok((read, damage))
     }
 }

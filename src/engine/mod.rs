@@ -136,9 +136,9 @@ fn run_parallel(cfg: &Config, path: &str) -> Option<Result<RunStats, RunError>> 
     };
     let mut out = io::BufWriter::with_capacity(sink::STDOUT_BUFFER, io::stdout());
     let result = if stateless {
-        parallel::run(cfg, &blocks, cfg.threads, &mut out)
+        parallel::run(cfg, &blocks, &mut out)
     } else {
-        pipeline::run(cfg, &blocks, cfg.threads, &mut out)
+        pipeline::run(cfg, &blocks, &mut out)
     };
     Some(result.map_err(RunError::Output))
 }

@@ -21,13 +21,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::RunStats;
-use super::blocks::{
-    Chain, Claimed, OrderedOut, Walked, frame_number, frame_times, lock, spawn_workers,
-};
+use super::blocks::{Blocks, Claimed, Walked, frame_number, lock};
 use super::config::{Config, OutputKind};
 use super::step::{FrameStep, dissect_frame, keep_in};
+use crate::capture::CaptureError;
 use crate::capture::block::{Block, BlockReader, Cursor, Record};
-use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::{Dissection, NoTftp};
 use crate::fields::Needs;
 use crate::output::Sink;
@@ -72,16 +70,13 @@ pub fn default_workers() -> usize {
 }
 
 /// What every worker shares.
-struct Shared<'a, 'w> {
+struct Shared<'s, 'a, 'w> {
     cfg: &'a Config,
-    split: &'a BlockReader,
-    first_ts: Option<Timestamp>,
-    chain: Chain<'a>,
-    out: OrderedOut<'w>,
+    blocks: &'s Blocks<'a, 'w>,
     /// The ordered half of the frame step, for IP fragments only (inside the output's
     /// turn): with no tracker and no report, every other frame's step is the filter alone.
-    step: Mutex<FrameStep>,
-    displayed: AtomicU64,
+    step: &'s Mutex<FrameStep>,
+    displayed: &'s AtomicU64,
 }
 
 /// What one worker keeps from block to block (allocated once).
@@ -95,23 +90,17 @@ struct Worker {
     deferred: Vec<(usize, usize)>,
 }
 
-/// Reads `split` with `workers` threads and writes the frames `cfg` displays to `out`.
-///
-/// # Errors
-/// Only output errors; damage to the capture is in [`RunStats::damage`].
-pub fn run(
-    cfg: &Config,
-    split: &BlockReader,
-    workers: usize,
-    out: &mut (dyn Write + Send),
-) -> io::Result<RunStats> {
+/// The stateless run of `file` on `cfg.threads` workers: each block is decoded, filtered
+/// and formatted by one worker; only IP fragments wait for their turn. A write error is the
+/// one error: damage to the capture ends the run and is returned in [`RunStats::damage`].
+pub fn run(cfg: &Config, file: &BlockReader, out: &mut (dyn Write + Send)) -> io::Result<RunStats> {
     if let OutputKind::Fields(fields, opts) = &cfg.output
         && opts.header
     {
         writeln!(out, "{}", header_line(fields, opts))?;
     }
-    let first_ts = match split.first_timestamp() {
-        Ok(ts) => ts,
+    let blocks = match Blocks::start(file, out) {
+        Ok(blocks) => blocks,
         Err(e) => {
             return Ok(RunStats {
                 damage: Some(e),
@@ -119,33 +108,22 @@ pub fn run(
             });
         }
     };
-    let shared = Shared {
-        cfg,
-        split,
-        first_ts,
-        chain: Chain::new(split),
-        out: OrderedOut::new(out),
-        step: Mutex::new(FrameStep::new(cfg)),
-        displayed: AtomicU64::new(0),
-    };
-    spawn_workers(workers, || work(&shared));
-    let (read, damage) = shared.chain.finish();
-    let step = lock(&shared.step);
-    let warnings = step.limit_warnings();
-    let displayed = shared.displayed.load(Ordering::Relaxed) + step.displayed();
-    drop(step);
-    shared.out.finish()?;
-    Ok(RunStats {
-        read,
-        displayed,
-        damage,
-        warnings,
-        capture_line: None,
-    })
+    let step = Mutex::new(FrameStep::new(cfg));
+    let displayed = AtomicU64::new(0);
+    let (read, damage) = blocks.run(cfg.threads, |blocks| {
+        work(&Shared {
+            cfg,
+            blocks,
+            step: &step,
+            displayed: &displayed,
+        });
+    })?;
+    let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(step.stats(read, displayed.into_inner(), damage))
 }
 
 /// One worker: claims blocks until the records end.
-fn work(shared: &Shared<'_, '_>) {
+fn work(shared: &Shared<'_, '_, '_>) {
     let mut w = Worker {
         walked: Walked::default(),
         spill: Vec::new(),
@@ -163,7 +141,7 @@ fn work(shared: &Shared<'_, '_>) {
         },
         deferred: Vec::new(),
     };
-    let chain = &shared.chain;
+    let chain = &shared.blocks.chain;
     while let Some(Claimed {
         index,
         cursor,
@@ -179,7 +157,7 @@ fn work(shared: &Shared<'_, '_>) {
     }
 }
 
-impl Shared<'_, '_> {
+impl Shared<'_, '_, '_> {
     /// Hands block `index`'s text to the output: parked when it needs nothing decoded in
     /// order, else written in its turn with its deferred fragments decoded in place.
     fn deliver(
@@ -189,15 +167,15 @@ impl Shared<'_, '_> {
         cursor: Cursor,
         late: Option<(usize, CaptureError)>,
     ) {
-        let chain = &self.chain;
+        let (chain, out) = (&self.blocks.chain, &self.blocks.out);
         if w.deferred.is_empty() && late.is_none() {
             let mut none = Vec::new();
             let text = w.sink.as_mut().map_or(&mut none, |s| s.get_mut());
-            if self.out.park_or_write(index, text, chain) {
+            if out.park_or_write(index, text, chain) {
                 return;
             }
         }
-        self.out.write_in_turn(index, chain, |out| {
+        out.write_in_turn(index, chain, |out| {
             let written = self.write_block(out, w, cursor);
             if let Some((at, damage)) = late {
                 // The file changed under us: the run ends after the records before `at`.
@@ -209,7 +187,7 @@ impl Shared<'_, '_> {
 
     /// Writes one block's output, with its deferred fragments decoded in place.
     fn write_block(&self, out: &mut dyn Write, w: &mut Worker, cursor: Cursor) -> io::Result<()> {
-        let mut step = lock(&self.step);
+        let mut step = lock(self.step);
         let mut text = match &mut w.sink {
             Some(sink) => std::mem::take(sink.get_mut()),
             None => Vec::new(),
@@ -255,11 +233,11 @@ impl Shared<'_, '_> {
         let Some(record) = records.get(i) else {
             return Ok(());
         };
-        let Ok(frame) = self.split.frame(record, block, names, spill) else {
+        let Ok(frame) = self.blocks.file.frame(record, block, names, spill) else {
             return Ok(());
         };
         let number = frame_number(cursor, i);
-        let times = frame_times(self.first_ts, records, cursor, i);
+        let times = self.blocks.frame_times(records, cursor, i);
         let mut d = Dissection::blank();
         dissect_frame(cfg, &mut d, number, frame, times, &NoTftp);
         if !step.advance(cfg, &mut d, &[], keep_in(reassembled)) {
@@ -278,7 +256,7 @@ impl Shared<'_, '_> {
 /// fragments are left for the ordered step. Returns the frames displayed, and where the
 /// block went bad when a record could not be read after all (the file shrank).
 fn process(
-    shared: &Shared<'_, '_>,
+    shared: &Shared<'_, '_, '_>,
     w: &mut Worker,
     cursor: Cursor,
 ) -> (u64, Option<(usize, CaptureError)>) {
@@ -289,21 +267,24 @@ fn process(
     // copy its 2 KiB layer table each time.
     let mut slot = Dissection::blank();
     for (i, record) in w.walked.records.iter().enumerate() {
-        let times = frame_times(shared.first_ts, &w.walked.records, cursor, i);
+        let times = shared.blocks.frame_times(&w.walked.records, cursor, i);
         let number = frame_number(cursor, i);
         let mut spilled;
         let d = match shared
-            .split
+            .blocks
+            .file
             .frame_in(record, &w.walked.block, &w.walked.names)
         {
             Some(frame) => {
                 dissect_frame(cfg, &mut slot, number, frame, times, &NoTftp);
                 &slot
             }
-            None => match shared
-                .split
-                .frame(record, &w.walked.block, &w.walked.names, &mut w.spill)
-            {
+            None => match shared.blocks.file.frame(
+                record,
+                &w.walked.block,
+                &w.walked.names,
+                &mut w.spill,
+            ) {
                 Ok(frame) => {
                     spilled = Dissection::blank();
                     dissect_frame(cfg, &mut spilled, number, frame, times, &NoTftp);

@@ -29,14 +29,12 @@ use std::sync::Mutex;
 use bumpalo::Bump;
 
 use super::RunStats;
-use super::blocks::{
-    Chain, Claimed, Gate, OrderedOut, Walked, frame_number, frame_times, lock, spawn_workers,
-};
+use super::blocks::{Blocks, Claimed, Gate, Walked, frame_number, lock};
 use super::config::{Config, OutputKind};
 use super::sink::make_sink_to;
 use super::step::{FrameStep, TftpQuery, dissect_frame};
+use crate::capture::CaptureError;
 use crate::capture::block::{BlockReader, Cursor};
-use crate::capture::{CaptureError, Timestamp};
 use crate::dissect::{Dissection, IpAddr, TftpLookup};
 use crate::output::BlockSink;
 use crate::output::bytebuf::ByteBuf;
@@ -81,16 +79,13 @@ impl TftpLookup for Recorder {
 }
 
 /// What every worker shares.
-struct Shared<'a, 'w> {
+struct Shared<'s, 'a, 'w> {
     cfg: &'a Config,
-    split: &'a BlockReader,
-    first_ts: Option<Timestamp>,
-    chain: Chain<'a>,
+    blocks: &'s Blocks<'a, 'w, ByteBuf>,
     /// The block whose turn it is in step 2.
-    track_gate: Gate,
+    track_gate: &'s Gate,
     /// The ordered half of the frame step (step 2).
-    step: Mutex<FrameStep>,
-    out: OrderedOut<'w, ByteBuf>,
+    step: &'s Mutex<FrameStep>,
 }
 
 /// A writer into a worker's block text, shared with the worker's sink.
@@ -137,38 +132,26 @@ struct Scratch {
     early_end: Option<(u64, CaptureError)>,
 }
 
-/// Reads `split` with `workers` threads and writes what `cfg` asks for to `out`.
+/// The tracked run of `file` on `cfg.threads` workers, in the four steps of the module
+/// contract.
 ///
 /// # Errors
-/// Only output errors; damage to the capture is in [`RunStats::damage`].
-pub fn run(
-    cfg: &Config,
-    split: &BlockReader,
-    workers: usize,
-    out: &mut (dyn Write + Send),
-) -> io::Result<RunStats> {
-    let first_ts = match split.first_timestamp() {
-        Ok(ts) => ts,
-        Err(e) => {
-            return finish(cfg, out, FrameStep::new(cfg), 0, Some(e));
-        }
+/// Output errors only: damage to the capture is reported in [`RunStats::damage`].
+pub fn run(cfg: &Config, file: &BlockReader, out: &mut (dyn Write + Send)) -> io::Result<RunStats> {
+    let blocks = match Blocks::start(file, out) {
+        Ok(blocks) => blocks,
+        Err(e) => return finish(cfg, out, FrameStep::new(cfg), 0, Some(e)),
     };
-    let shared = Shared {
-        cfg,
-        split,
-        first_ts,
-        chain: Chain::new(split),
-        track_gate: Gate::default(),
-        step: Mutex::new(FrameStep::new(cfg)),
-        out: OrderedOut::new(out),
-    };
-    spawn_workers(workers, || work(&shared));
-    let (read, damage) = shared.chain.finish();
-    let step = shared
-        .step
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    shared.out.finish()?;
+    let (track_gate, step) = (Gate::default(), Mutex::new(FrameStep::new(cfg)));
+    let (read, damage) = blocks.run(cfg.threads, |blocks| {
+        work(&Shared {
+            cfg,
+            blocks,
+            track_gate: &track_gate,
+            step: &step,
+        });
+    })?;
+    let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
     finish(cfg, out, step, read, damage)
 }
 
@@ -183,25 +166,18 @@ fn finish(
 ) -> io::Result<RunStats> {
     let closing = Rc::new(RefCell::new(ByteBuf::with_room(64)));
     let mut sink = block_sink(cfg, &closing);
-    let displayed = step.displayed();
-    sink.resume(displayed);
+    sink.resume(step.displayed());
     sink.finish()?;
     out.write_all(closing.borrow().as_slice())?;
     out.flush()?;
-    let warnings = step.limit_warnings();
+    let stats = step.stats(read, 0, damage);
     step.finish_reports(out, &mut io::stderr().lock())?;
     out.flush()?;
-    Ok(RunStats {
-        read,
-        displayed,
-        damage,
-        warnings,
-        capture_line: None,
-    })
+    Ok(stats)
 }
 
 /// One worker: claims blocks until the records end.
-fn work(shared: &Shared<'_, '_>) {
+fn work(shared: &Shared<'_, '_, '_>) {
     // JSON fills its block text in place: give it room to start with.
     let text = Rc::new(RefCell::new(match shared.cfg.output {
         OutputKind::Json(_) => ByteBuf::new(),
@@ -220,7 +196,7 @@ fn work(shared: &Shared<'_, '_>) {
         text,
         early_end: None,
     };
-    let chain = &shared.chain;
+    let chain = &shared.blocks.chain;
     while let Some(Claimed {
         index,
         cursor,
@@ -242,7 +218,7 @@ fn recycle<'a, 'b>(mut v: Vec<Dissection<'a>>) -> Vec<Dissection<'b>> {
     v.into_iter().map(|_| Dissection::blank()).collect()
 }
 
-impl Shared<'_, '_> {
+impl Shared<'_, '_, '_> {
     /// Steps 1 to 4 for one block; false when the run ends with it.
     fn run_block(&self, index: u64, input: &Input, s: &mut Scratch, cursor: Cursor) -> bool {
         let mut ds = recycle(std::mem::take(&mut s.storage));
@@ -256,7 +232,7 @@ impl Shared<'_, '_> {
             return false;
         }
         self.deliver(index, s);
-        !self.chain.aborted()
+        !self.blocks.chain.aborted()
     }
 
     /// Step 1: dissects every record of the block into `ds`. Returns where the block went
@@ -268,26 +244,26 @@ impl Shared<'_, '_> {
         ds: &mut Vec<Dissection<'b>>,
         cursor: Cursor,
     ) -> Option<(usize, CaptureError)> {
-        let (cfg, split) = (self.cfg, self.split);
+        let (cfg, file) = (self.cfg, self.blocks.file);
         s.query_ends.clear();
         // Sized first, then filled in place: pushing a new `Dissection` copies its 2 KiB.
         ds.resize_with(input.walked.records.len(), Dissection::blank);
         let mut late = None;
         for (i, (record, d)) in input.walked.records.iter().zip(ds.iter_mut()).enumerate() {
-            let frame = match split.frame_in(record, &input.walked.block, &input.walked.names) {
+            let frame = match file.frame_in(record, &input.walked.block, &input.walked.names) {
                 Some(frame) => frame,
                 None => {
                     let buf = input
                         .arena
                         .alloc_slice_fill_copy(record.caplen as usize, 0u8);
-                    if let Err(e) = split.read_record(record, buf) {
+                    if let Err(e) = file.read_record(record, buf) {
                         late = Some((i, e));
                         break;
                     }
-                    split.frame_of(record, buf, &input.walked.names)
+                    file.frame_of(record, buf, &input.walked.names)
                 }
             };
-            let times = frame_times(self.first_ts, &input.walked.records, cursor, i);
+            let times = self.blocks.frame_times(&input.walked.records, cursor, i);
             let number = frame_number(cursor, i);
             dissect_frame(cfg, d, number, frame, times, &input.recorder);
             s.query_ends.push(input.recorder.asked.borrow().len());
@@ -310,13 +286,13 @@ impl Shared<'_, '_> {
         cursor: Cursor,
         late: Option<(usize, CaptureError)>,
     ) -> Option<u64> {
-        let chain = &self.chain;
+        let chain = &self.blocks.chain;
         self.track_gate.wait_until(index, &chain.abort);
         if chain.aborted() {
             return None;
         }
         let cfg = self.cfg;
-        let mut step = lock(&self.step);
+        let mut step = lock(self.step);
         let printed_before = step.displayed();
         s.passed.clear();
         let asked = input.recorder.asked.borrow();
@@ -353,13 +329,13 @@ impl Shared<'_, '_> {
 
     /// Step 4: hands the block's text to the output.
     fn deliver(&self, index: u64, s: &mut Scratch) {
-        let chain = &self.chain;
+        let (chain, out) = (&self.blocks.chain, &self.blocks.out);
         let mut text = s.text.borrow_mut();
         let early_end = s.early_end.take();
-        if early_end.is_none() && self.out.park_or_write(index, &mut text, chain) {
+        if early_end.is_none() && out.park_or_write(index, &mut text, chain) {
             return;
         }
-        self.out.write_in_turn(index, chain, |out| {
+        out.write_in_turn(index, chain, |out| {
             let written = out.write_all(text.as_slice());
             if let Some((records, damage)) = early_end {
                 chain.end_early(records, damage);

@@ -21,41 +21,33 @@ pub fn run_capture(
     reader: &mut dyn FrameSource,
     sink: &mut dyn Sink,
 ) -> io::Result<RunStats> {
-    let mut stats = RunStats::default();
+    let (mut read, mut damage) = (0, None);
     let mut step = FrameStep::new(cfg);
     let mut clock = Clock::default();
     // Where a reassembled datagram is kept while its frame is dissected and printed.
     let mut reassembled = Vec::new();
     loop {
-        if cfg.count.is_some_and(|c| stats.read >= c) {
+        if cfg.count.is_some_and(|c| read >= c) {
             break;
         }
         let frame = match reader.next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                stats.damage = Some(e);
+                damage = Some(e);
                 break;
             }
         };
-        stats.read += 1;
+        read += 1;
         let times = clock.times(frame.ts);
         let mut d = Dissection::blank();
-        dissect_frame(
-            cfg,
-            &mut d,
-            stats.read as u32,
-            frame,
-            times,
-            step.tftp_lookup(),
-        );
+        dissect_frame(cfg, &mut d, read as u32, frame, times, step.tftp_lookup());
         let keep = keep_in(&mut reassembled);
         if step.advance(cfg, &mut d, &[], keep) {
             sink.packet(&d)?;
         }
     }
-    stats.displayed = step.displayed();
-    stats.warnings = step.limit_warnings();
+    let stats = step.stats(read, 0, damage);
     sink.finish()?;
     step.finish_reports(&mut io::stdout().lock(), &mut io::stderr().lock())?;
     Ok(stats)

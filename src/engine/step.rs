@@ -17,8 +17,9 @@
 
 use std::io::{self, Write};
 
+use super::RunStats;
 use super::config::Config;
-use crate::capture::{Frame, Timestamp};
+use crate::capture::{CaptureError, Frame, Timestamp};
 use crate::dissect::{self, Dissection, FrameTimes, IpAddr, TftpLookup};
 use crate::stats::Reports;
 use crate::track::Trackers;
@@ -136,6 +137,24 @@ impl FrameStep {
         let mut warnings = self.trackers.limit_warnings();
         warnings.extend(self.defrag.limit_warnings());
         warnings
+    }
+
+    /// The run's numbers: `read` frames, of which `displayed_elsewhere` passed the filter
+    /// outside this step (the stateless run's blocks) and the rest here, and the `damage`
+    /// that ended the capture.
+    pub fn stats(
+        &self,
+        read: u64,
+        displayed_elsewhere: u64,
+        damage: Option<CaptureError>,
+    ) -> RunStats {
+        RunStats {
+            read,
+            displayed: displayed_elsewhere + self.displayed,
+            damage,
+            warnings: self.limit_warnings(),
+            capture_line: None,
+        }
     }
 
     /// Writes the `-z` reports and exports (reports to `out`, their notes to `log`).

@@ -88,7 +88,11 @@ fn parallel_run(cfg: &Config, block_len: usize, workers: usize) -> Option<Outcom
     let path = cfg.read_file.as_deref().expect("a file");
     let split = BlockReader::open(path, block_len).expect("opens")?;
     let mut out = Vec::new();
-    let stats = parallel::run(cfg, &split, workers, &mut out).expect("runs");
+    let cfg = Config {
+        threads: workers,
+        ..cfg.clone()
+    };
+    let stats = parallel::run(&cfg, &split, &mut out).expect("runs");
     Some(Outcome {
         text: String::from_utf8_lossy(&out).into_owned(),
         read: stats.read,
