@@ -25,7 +25,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
-use super::pcap::{self, FileHeader};
+use super::pcap::{self, FileHeader, RecordAt};
 use super::pcapng::{self, Section};
 use super::{ByteOrder, CaptureError, Frame, LinkType, Timestamp, TsPrecision};
 
@@ -284,7 +284,6 @@ impl BlockReader {
         records: &mut Vec<Record>,
     ) -> HopEnd {
         let block_end = self.block_start(block.index + 1).min(self.len);
-        let header_len = header.record_header_len();
         let mut offset = cursor.offset;
         let mut count = cursor.records;
         let (mut prev_ts, mut last_ts) = (cursor.prev_ts, cursor.last_ts);
@@ -294,36 +293,25 @@ impl BlockReader {
             }
             let remaining = self.len - offset;
             let at = usize::try_from(offset - block.start).unwrap_or(usize::MAX);
-            let head = block
-                .data
-                .get(at..)
-                .and_then(|rest| rest.first_chunk::<{ pcap::RECORD_HEADER_LEN }>());
-            let head = match head {
-                Some(head) if remaining >= header_len as u64 => head,
-                // The overlap holds every complete header, so only the end of the file (or a
-                // file that shrank while it was read) gets here.
-                _ => return HopEnd::Damage(self.truncated(offset, header_len as u64, remaining)),
+            // The overlap holds every complete header, so a header cut short here is the
+            // end of the file (or of a file that shrank while it was read).
+            let head = block.data.get(at..).unwrap_or_default();
+            let at = RecordAt {
+                name: &self.name,
+                offset,
             };
-            let record = header.parse_record_header(head);
-            let caplen = match pcap::check_caplen(record.caplen) {
-                Ok(len) => len,
-                Err(what) => {
-                    return HopEnd::Damage(CaptureError::Corrupt {
-                        name: self.name.clone(),
-                        offset,
-                        what,
-                    });
-                }
+            let span = match header
+                .read_record(at, head, remaining)
+                .and_then(|span| span.check_whole(at, remaining).map(|()| span))
+            {
+                Ok(span) => span,
+                Err(damage) => return HopEnd::Damage(damage),
             };
-            let total = (header_len + caplen) as u64;
-            if remaining < total {
-                return HopEnd::Damage(self.truncated(offset, total, remaining));
-            }
-            let ts = header.timestamp(&record);
+            let ts = header.timestamp(&span.header);
             records.push(Record {
-                data_offset: offset + header_len as u64,
-                caplen: record.caplen,
-                orig_len: record.orig_len,
+                data_offset: offset + span.header_len as u64,
+                caplen: span.header.caplen,
+                orig_len: span.header.orig_len,
                 ts,
                 link_type: header.link_type,
                 precision: header.magic.precision,
@@ -332,7 +320,7 @@ impl BlockReader {
             });
             count += 1;
             (prev_ts, last_ts) = (Some(ts), ts);
-            offset += total;
+            offset += span.total() as u64;
         }
         self.hop_end(Cursor {
             offset,

@@ -21,7 +21,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 
-use super::pcap::{self, FileHeader};
+use super::pcap::{self, FileHeader, RecordAt};
 use super::pcapng::{self, Section};
 use super::{
     ByteOrder, CaptureError, CaptureFormat, Frame, InterfaceInfo, LinkType, MAX_RECORD_LEN,
@@ -255,32 +255,31 @@ impl FileReader {
 
     fn pcap_step(&mut self, header: FileHeader) -> Result<Step, CaptureError> {
         let offset = self.consumed;
-        let header_len = header.record_header_len();
-        let got = self.fill(header_len)?;
+        let got = self.fill(header.record_header_len())?;
         if got == 0 {
             return Ok(Step::End);
         }
-        let record = self.window().first_chunk::<{ pcap::RECORD_HEADER_LEN }>();
-        let record = match record.map(|bytes| header.parse_record_header(bytes)) {
-            Some(record) if got >= header_len => record,
-            _ => return Err(self.truncated(offset, header_len as u64, got as u64)),
+        let at = RecordAt {
+            name: &self.name,
+            offset,
         };
-        let caplen =
-            pcap::check_caplen(record.caplen).map_err(|what| self.corrupt(offset, what))?;
-        let total = header_len + caplen;
+        let span = header.read_record(at, self.window(), got as u64)?;
+        let total = span.total();
         let got = self.fill(total)?;
-        if got < total {
-            return Err(self.truncated(offset, total as u64, got as u64));
-        }
-        let data_start = self.start + header_len;
+        let at = RecordAt {
+            name: &self.name,
+            offset,
+        };
+        span.check_whole(at, got as u64)?;
+        let data_start = self.start + span.header_len;
         self.consume(total);
         Ok(Step::Frame(FrameMeta {
-            ts: header.timestamp(&record),
-            orig_len: record.orig_len,
+            ts: header.timestamp(&span.header),
+            orig_len: span.header.orig_len,
             link_type: header.link_type,
             interface_id: None,
             precision: header.magic.precision,
-            data: data_start..data_start + caplen,
+            data: data_start..data_start + span.caplen,
         }))
     }
 

@@ -12,7 +12,9 @@
 //!   [`check_caplen`] must be called before a record's captured length is used to size
 //!   anything. Packet bytes are never copied here; the reader slices them out of its buffer.
 
-use super::{ByteOrder, InterfaceInfo, LinkType, MAX_RECORD_LEN, Timestamp, TsPrecision};
+use super::{
+    ByteOrder, CaptureError, InterfaceInfo, LinkType, MAX_RECORD_LEN, Timestamp, TsPrecision,
+};
 
 /// Length of the file header (magic, version, zone, sigfigs, snaplen, network).
 pub const FILE_HEADER_LEN: usize = 24;
@@ -89,6 +91,50 @@ pub struct RecordHeader {
     pub orig_len: u32,
 }
 
+/// One record whose header was read and checked: where its data lies. Both readers (the
+/// sequential [`FileReader`](super::file::FileReader) and the
+/// [`BlockReader`](super::block::BlockReader)) walk records through it, so they report the
+/// same damage at the same offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordSpan {
+    /// The record header.
+    pub header: RecordHeader,
+    /// Bytes of the record header: 16, or 24 in the modified format.
+    pub header_len: usize,
+    /// Captured bytes after the header (checked by [`check_caplen`]).
+    pub caplen: usize,
+}
+
+/// Where a record lies in its file, for the errors about it.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordAt<'a> {
+    /// The file's name.
+    pub name: &'a str,
+    /// The byte offset of the record's first byte.
+    pub offset: u64,
+}
+
+impl RecordSpan {
+    /// The record's length, header and data.
+    pub fn total(&self) -> usize {
+        self.header_len + self.caplen
+    }
+
+    /// Checks that the file holds the whole record: `available` bytes from its start.
+    ///
+    /// # Errors
+    /// [`CaptureError::Truncated`] when the file ends inside the record.
+    pub fn check_whole(&self, at: RecordAt<'_>, available: u64) -> Result<(), CaptureError> {
+        let total = self.total() as u64;
+        if available < total {
+            return Err(CaptureError::truncated(
+                at.name, at.offset, total, available,
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Parses the file header, or `None` when the magic is not a classic pcap one.
 pub fn parse_file_header(bytes: &[u8; FILE_HEADER_LEN]) -> Option<FileHeader> {
     let magic = sniff([bytes[0], bytes[1], bytes[2], bytes[3]])?;
@@ -130,6 +176,40 @@ impl FileHeader {
             caplen: field(8),
             orig_len: field(12),
         }
+    }
+
+    /// Reads the header of the record that starts at `at`: `head` is the buffered bytes from
+    /// its first byte on, of which the file holds `available`.
+    ///
+    /// # Errors
+    /// [`CaptureError::Truncated`] when the file ends inside the header,
+    /// [`CaptureError::Corrupt`] when its captured length is over [`MAX_RECORD_LEN`].
+    pub fn read_record(
+        &self,
+        at: RecordAt<'_>,
+        head: &[u8],
+        available: u64,
+    ) -> Result<RecordSpan, CaptureError> {
+        let header_len = self.record_header_len();
+        let header = match head.first_chunk::<RECORD_HEADER_LEN>() {
+            Some(bytes) if available >= header_len as u64 => self.parse_record_header(bytes),
+            _ => {
+                let wanted = header_len as u64;
+                return Err(CaptureError::truncated(
+                    at.name, at.offset, wanted, available,
+                ));
+            }
+        };
+        let caplen = check_caplen(header.caplen).map_err(|what| CaptureError::Corrupt {
+            name: at.name.to_string(),
+            offset: at.offset,
+            what,
+        })?;
+        Ok(RecordSpan {
+            header,
+            header_len,
+            caplen,
+        })
     }
 
     /// The record's timestamp, with an out-of-range sub-second field carried into seconds.
@@ -233,6 +313,37 @@ mod tests {
         assert_eq!(h.version, (2, 4));
         assert_eq!(h.magic.precision, TsPrecision::Nano);
         assert_eq!(h.record_header_len(), RECORD_HEADER_LEN);
+    }
+
+    /// A little-endian record header: 1 s, 2 us, caplen, orig_len 60.
+    fn record_bytes(caplen: u32) -> Vec<u8> {
+        [1u32, 2, caplen, 60].iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn read_record_checks_header_caplen_and_whole_record() {
+        let at = RecordAt {
+            name: "t.pcap",
+            offset: 24,
+        };
+        let h = parse_file_header(&header_bytes(MAGIC_MICRO, ByteOrder::Little, 1)).unwrap();
+        let span = h.read_record(at, &record_bytes(4), 20).unwrap();
+        assert_eq!((span.header_len, span.caplen, span.total()), (16, 4, 20));
+        assert_eq!(span.header.orig_len, 60);
+        assert!(span.check_whole(at, 20).is_ok());
+        let cut = span.check_whole(at, 19).unwrap_err().to_string();
+        assert!(cut.contains("24") && cut.contains("20") && cut.contains("19"), "{cut}");
+        // A header cut short, whatever the buffer holds.
+        let short = h.read_record(at, &record_bytes(4)[..10], 10).unwrap_err();
+        assert!(matches!(short, CaptureError::Truncated { wanted: 16, got: 10, .. }));
+        let beyond = h.read_record(at, &record_bytes(4), 12).unwrap_err();
+        assert!(matches!(beyond, CaptureError::Truncated { wanted: 16, got: 12, .. }));
+        let huge = h.read_record(at, &record_bytes(u32::MAX), 16).unwrap_err();
+        assert!(matches!(huge, CaptureError::Corrupt { offset: 24, .. }));
+        // The modified format's header is 24 bytes: 16 are not enough.
+        let m = parse_file_header(&header_bytes(MAGIC_MODIFIED, ByteOrder::Little, 1)).unwrap();
+        let short = m.read_record(at, &record_bytes(4), 16).unwrap_err();
+        assert!(matches!(short, CaptureError::Truncated { wanted: 24, .. }));
     }
 
     #[test]
