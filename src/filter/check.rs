@@ -4,7 +4,7 @@
 //! Errors follow tshark 4.0.17's wording (see the reference, §1.14), plus a did-you-mean for
 //! unknown names.
 
-use super::ast::{ArithOp, CmpOp, Expr, ExprKind, Quant, SetElem, Test, TestKind};
+use super::ast::{ArithOp, CmpOp, Expr, ExprKind, Quant, SetElem, SliceRange, Test, TestKind};
 use super::compile::{FieldRef, Prog, Rel, Val};
 use super::error::{FilterError, Span};
 use super::literal::{Class, Konst, Lit, Target, convert, type_name};
@@ -436,90 +436,117 @@ impl<'s> Checker<'s> {
     /// Checks a value expression. `want` is the type of the other side, which literals take.
     fn value(&mut self, e: &Expr, want: Option<&Ty>) -> Result<(Val, Ty), FilterError> {
         match &e.kind {
-            ExprKind::Word { layers } => {
-                if let Some(id) = self.lookup_word(e) {
-                    let ty = Ty {
-                        ft: self.reg.def(id).ftype,
-                        field: Some(id),
-                        plain: true,
-                    };
-                    // A word that names a field but reads as a literal of the wanted type
-                    // (`tftp.source_file == data`) is the literal.
-                    if let (Some(w), None) = (want, layers) {
-                        if !comparable(w.class(), ty.class()) {
-                            if let Ok(k) = self.literal(e, w) {
-                                return Ok((Val::Const(k), w.loose()));
-                            }
-                        }
-                    }
-                    return Ok((Val::Field(self.field_ref(e, id)), ty));
-                }
-                match (want, layers) {
-                    (Some(w), None) => Ok((Val::Const(self.literal(e, w)?), w.loose())),
-                    _ => Err(self.not_a_field(e)),
-                }
-            }
+            ExprKind::Word { layers } => self.word_value(e, layers.is_some(), want),
             ExprKind::Str { .. } | ExprKind::Char(_) => match want {
                 Some(w) => Ok((Val::Const(self.literal(e, w)?), w.loose())),
                 None => Err(self.not_a_field(e)),
             },
-            ExprKind::Ref { name } => {
-                let n = self.text(*name);
-                let id = self
-                    .reg
-                    .lookup(n)
-                    .ok_or_else(|| self.unknown_name(n, *name))?;
-                self.fields.push(id);
-                Ok((
-                    Val::Nothing,
-                    Ty {
-                        ft: self.reg.def(id).ftype,
-                        field: Some(id),
-                        plain: false,
-                    },
-                ))
-            }
-            ExprKind::Slice { base, ranges } => {
-                if self.is_literal(base) {
-                    return Err(self.not_a_field(base));
-                }
-                let (bv, bty) = self.value(base, None)?;
-                let sliceable =
-                    bty.class().is_bytes_like() || matches!(bty.class(), Class::Ipv4 | Class::Ipv6);
-                if !sliceable {
-                    return Err(at(
-                        base.span,
-                        format!(
-                            "\"{}\" is a {} and cannot be sliced into a sequence of bytes.",
-                            self.text(base.span),
-                            type_name(bty.ft)
-                        ),
-                    ));
-                }
-                Ok((
-                    Val::Slice(Box::new(bv), ranges.clone().into_boxed_slice()),
-                    Ty::derived(FieldType::Bytes),
-                ))
-            }
+            ExprKind::Ref { name } => self.ref_value(*name),
+            ExprKind::Slice { base, ranges } => self.slice_value(base, ranges),
             ExprKind::Call { name, args } => self.call(*name, args),
-            ExprKind::Neg(inner) => {
-                if self.is_literal(inner) {
-                    return match want {
-                        Some(w) => Ok((Val::Const(self.literal(e, w)?), w.loose())),
-                        None => Err(self.not_a_field(inner)),
-                    };
-                }
-                let (v, ty) = self.value(inner, want)?;
-                if !matches!(
-                    ty.class(),
-                    Class::Int | Class::Bool | Class::Float | Class::Time
-                ) {
-                    return Err(at(inner.span, format!("{} cannot -.", ty.ft.ft_name())));
-                }
-                Ok((Val::Neg(Box::new(v)), numeric_result(ty)))
-            }
+            ExprKind::Neg(inner) => self.neg_value(e, inner, want),
             ExprKind::Arith { op, lhs, rhs, .. } => self.arith(e, *op, lhs, rhs, want),
         }
+    }
+
+    /// A bare word: the field it names, or else a literal of the wanted type. `layered` is
+    /// true when the word carries a `#` layer suffix, which only a field can have.
+    fn word_value(
+        &mut self,
+        e: &Expr,
+        layered: bool,
+        want: Option<&Ty>,
+    ) -> Result<(Val, Ty), FilterError> {
+        if let Some(id) = self.lookup_word(e) {
+            let ty = Ty {
+                ft: self.reg.def(id).ftype,
+                field: Some(id),
+                plain: true,
+            };
+            // A word that names a field but reads as a literal of the wanted type
+            // (`tftp.source_file == data`) is the literal.
+            if let (Some(w), false) = (want, layered) {
+                if !comparable(w.class(), ty.class()) {
+                    if let Ok(k) = self.literal(e, w) {
+                        return Ok((Val::Const(k), w.loose()));
+                    }
+                }
+            }
+            return Ok((Val::Field(self.field_ref(e, id)), ty));
+        }
+        match (want, layered) {
+            (Some(w), false) => Ok((Val::Const(self.literal(e, w)?), w.loose())),
+            _ => Err(self.not_a_field(e)),
+        }
+    }
+
+    /// A field reference (`${name}`): the field must exist; its value comes at run time.
+    fn ref_value(&mut self, name: Span) -> Result<(Val, Ty), FilterError> {
+        let n = self.text(name);
+        let id = self
+            .reg
+            .lookup(n)
+            .ok_or_else(|| self.unknown_name(n, name))?;
+        self.fields.push(id);
+        Ok((
+            Val::Nothing,
+            Ty {
+                ft: self.reg.def(id).ftype,
+                field: Some(id),
+                plain: false,
+            },
+        ))
+    }
+
+    /// A slice (`base[ranges]`): only byte-like and address values can be sliced.
+    fn slice_value(
+        &mut self,
+        base: &Expr,
+        ranges: &[SliceRange],
+    ) -> Result<(Val, Ty), FilterError> {
+        if self.is_literal(base) {
+            return Err(self.not_a_field(base));
+        }
+        let (bv, bty) = self.value(base, None)?;
+        let sliceable =
+            bty.class().is_bytes_like() || matches!(bty.class(), Class::Ipv4 | Class::Ipv6);
+        if !sliceable {
+            return Err(at(
+                base.span,
+                format!(
+                    "\"{}\" is a {} and cannot be sliced into a sequence of bytes.",
+                    self.text(base.span),
+                    type_name(bty.ft)
+                ),
+            ));
+        }
+        Ok((
+            Val::Slice(Box::new(bv), ranges.to_vec().into_boxed_slice()),
+            Ty::derived(FieldType::Bytes),
+        ))
+    }
+
+    /// A unary minus: a negative literal, or the negation of a numeric value.
+    fn neg_value(
+        &mut self,
+        e: &Expr,
+        inner: &Expr,
+        want: Option<&Ty>,
+    ) -> Result<(Val, Ty), FilterError> {
+        if self.is_literal(inner) {
+            return match want {
+                Some(w) => Ok((Val::Const(self.literal(e, w)?), w.loose())),
+                None => Err(self.not_a_field(inner)),
+            };
+        }
+        let (v, ty) = self.value(inner, want)?;
+        if !matches!(
+            ty.class(),
+            Class::Int | Class::Bool | Class::Float | Class::Time
+        ) {
+            return Err(at(inner.span, format!("{} cannot -.", ty.ft.ft_name())));
+        }
+        Ok((Val::Neg(Box::new(v)), numeric_result(ty)))
     }
 
     fn arith(
@@ -588,172 +615,207 @@ impl<'s> Checker<'s> {
         ))
     }
 
+    /// Checks a function call: the name picks the function, which checks its own arguments.
     fn call(&mut self, name_span: Span, args: &[Expr]) -> Result<(Val, Ty), FilterError> {
         let name = self.text(name_span);
-        let arity = |min: usize, max: usize| {
-            if args.len() < min {
-                Err(at(
-                    name_span,
-                    format!("Function {name} needs at least {min} arguments."),
-                ))
-            } else if args.len() > max {
-                Err(at(
-                    name_span,
-                    format!("Function {name} can only accept {max} arguments."),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        let only_fields = |e: &Expr| {
-            at(
-                e.span,
-                format!("Only fields can be used as parameter for {name}()"),
-            )
-        };
-        let src = self.src;
-        let invalid_arg = |e: &Expr| {
-            at(
-                e.span,
-                format!(
-                    "'{}' is not a valid argument to '{name}'()",
-                    &src[e.span.0..e.span.1]
-                ),
-            )
-        };
-        let int = Ty::derived(FieldType::U64);
+        let exactly_one = || arity(name, name_span, args, 1, 1);
         match name {
             "len" => {
-                arity(1, 1)?;
-                let a = &args[0];
-                let field_like =
-                    matches!(a.kind, ExprKind::Slice { .. }) || self.lookup_word(a).is_some();
-                if !field_like {
-                    return Err(only_fields(a));
-                }
-                let (v, ty) = self.value(a, None)?;
-                let val = match ty.class() {
-                    c if c.is_bytes_like() || matches!(c, Class::Ipv4 | Class::Ipv6) => {
-                        Val::Len(Box::new(v))
-                    }
-                    Class::Int | Class::Bool => Val::Width(Box::new(v), int_width(ty.ft)),
-                    _ => {
-                        return Err(at(
-                            a.span,
-                            format!("len() is not supported for \"{}\"", self.text(a.span)),
-                        ));
-                    }
-                };
-                Ok((val, int))
+                exactly_one()?;
+                self.call_len(name, &args[0])
             }
             "count" => {
-                arity(1, 1)?;
-                let a = &args[0];
-                let Some(id) = self.lookup_word(a) else {
-                    return Err(only_fields(a));
-                };
-                Ok((Val::Count(self.field_ref(a, id)), int))
+                exactly_one()?;
+                self.call_count(name, &args[0])
             }
             "upper" | "lower" => {
-                arity(1, 1)?;
-                let a = &args[0];
-                if self.is_literal(a) {
-                    return Err(only_fields(a));
-                }
-                let (v, ty) = self.value(a, None)?;
-                if ty.class() != Class::Str {
-                    return Err(at(
-                        a.span,
-                        format!("Only string type fields can be used as parameter for {name}()"),
-                    ));
-                }
-                let v = if name == "upper" {
-                    Val::Upper(Box::new(v))
-                } else {
-                    Val::Lower(Box::new(v))
-                };
-                Ok((v, Ty::derived(FieldType::Str)))
+                exactly_one()?;
+                self.call_case(name, &args[0])
             }
             "string" => {
-                arity(1, 1)?;
-                let a = &args[0];
-                if self.is_literal(a) {
-                    return Err(only_fields(a));
-                }
-                let (v, ty) = self.value(a, None)?;
-                let supported = matches!(
-                    ty.class(),
-                    Class::Int
-                        | Class::Float
-                        | Class::Ipv4
-                        | Class::Ipv6
-                        | Class::Ether
-                        | Class::Str
-                ) || ty.ft == FieldType::Bytes;
-                if !supported {
-                    return Err(at(
-                        a.span,
-                        format!(
-                            "String conversion for field \"{}\" is not supported",
-                            self.text(a.span)
-                        ),
-                    ));
-                }
-                Ok((Val::Text(Box::new(v)), Ty::derived(FieldType::Str)))
+                exactly_one()?;
+                self.call_string(name, &args[0])
             }
             "max" | "min" => {
-                arity(1, usize::MAX)?;
-                let Some(first) = args.iter().position(|a| !self.is_literal(a)) else {
-                    return Err(only_fields(&args[0]));
-                };
-                let (_, ty0) = self.value(&args[first], None)?;
-                if !matches!(
-                    ty0.class(),
-                    Class::Int | Class::Bool | Class::Float | Class::Time | Class::Abs
-                ) {
-                    return Err(invalid_arg(&args[first]));
-                }
-                let mut vals = Vec::with_capacity(args.len());
-                for a in args {
-                    let (v, ty) = self.value(a, Some(&ty0.loose()))?;
-                    if !comparable(ty0.class(), ty.class()) {
-                        return Err(at(
-                            a.span,
-                            format!(
-                                "Arguments to '{name}' must have the same type (expected {}, got {})",
-                                ty0.ft.ft_name(),
-                                ty.ft.ft_name()
-                            ),
-                        ));
-                    }
-                    vals.push(v);
-                }
-                let vals = vals.into_boxed_slice();
-                let v = if name == "max" {
-                    Val::Max(vals)
-                } else {
-                    Val::Min(vals)
-                };
-                Ok((v, numeric_result(ty0)))
+                arity(name, name_span, args, 1, usize::MAX)?;
+                self.call_extremum(name, args)
             }
             "abs" => {
-                arity(1, 1)?;
-                let a = &args[0];
-                if self.is_literal(a) {
-                    return Err(invalid_arg(a));
-                }
-                let (v, ty) = self.value(a, None)?;
-                if !matches!(
-                    ty.class(),
-                    Class::Int | Class::Bool | Class::Float | Class::Time
-                ) {
-                    return Err(invalid_arg(a));
-                }
-                Ok((Val::Abs(Box::new(v)), numeric_result(ty)))
+                exactly_one()?;
+                self.call_abs(name, &args[0])
             }
             _ => Err(at(name_span, format!("Function '{name}' does not exist"))),
         }
     }
+
+    /// `len(x)`: the byte length of a byte-like or address value, the width of an integer.
+    fn call_len(&mut self, name: &str, a: &Expr) -> Result<(Val, Ty), FilterError> {
+        let field_like = matches!(a.kind, ExprKind::Slice { .. }) || self.lookup_word(a).is_some();
+        if !field_like {
+            return Err(only_fields(name, a));
+        }
+        let (v, ty) = self.value(a, None)?;
+        let val = match ty.class() {
+            c if c.is_bytes_like() || matches!(c, Class::Ipv4 | Class::Ipv6) => {
+                Val::Len(Box::new(v))
+            }
+            Class::Int | Class::Bool => Val::Width(Box::new(v), int_width(ty.ft)),
+            _ => {
+                return Err(at(
+                    a.span,
+                    format!("len() is not supported for \"{}\"", self.text(a.span)),
+                ));
+            }
+        };
+        Ok((val, Ty::derived(FieldType::U64)))
+    }
+
+    /// `count(field)`: how many occurrences of a field the frame has.
+    fn call_count(&mut self, name: &str, a: &Expr) -> Result<(Val, Ty), FilterError> {
+        let Some(id) = self.lookup_word(a) else {
+            return Err(only_fields(name, a));
+        };
+        Ok((
+            Val::Count(self.field_ref(a, id)),
+            Ty::derived(FieldType::U64),
+        ))
+    }
+
+    /// `upper(x)` and `lower(x)`: case conversion of a string value.
+    fn call_case(&mut self, name: &str, a: &Expr) -> Result<(Val, Ty), FilterError> {
+        if self.is_literal(a) {
+            return Err(only_fields(name, a));
+        }
+        let (v, ty) = self.value(a, None)?;
+        if ty.class() != Class::Str {
+            return Err(at(
+                a.span,
+                format!("Only string type fields can be used as parameter for {name}()"),
+            ));
+        }
+        let v = if name == "upper" {
+            Val::Upper(Box::new(v))
+        } else {
+            Val::Lower(Box::new(v))
+        };
+        Ok((v, Ty::derived(FieldType::Str)))
+    }
+
+    /// `string(x)`: the text form of a number, address or string value.
+    fn call_string(&mut self, name: &str, a: &Expr) -> Result<(Val, Ty), FilterError> {
+        if self.is_literal(a) {
+            return Err(only_fields(name, a));
+        }
+        let (v, ty) = self.value(a, None)?;
+        let supported = matches!(
+            ty.class(),
+            Class::Int | Class::Float | Class::Ipv4 | Class::Ipv6 | Class::Ether | Class::Str
+        ) || ty.ft == FieldType::Bytes;
+        if !supported {
+            return Err(at(
+                a.span,
+                format!(
+                    "String conversion for field \"{}\" is not supported",
+                    self.text(a.span)
+                ),
+            ));
+        }
+        Ok((Val::Text(Box::new(v)), Ty::derived(FieldType::Str)))
+    }
+
+    /// `max(...)` and `min(...)`: the first non-literal argument sets the type all the
+    /// arguments must share.
+    fn call_extremum(&mut self, name: &str, args: &[Expr]) -> Result<(Val, Ty), FilterError> {
+        let Some(first) = args.iter().position(|a| !self.is_literal(a)) else {
+            return Err(only_fields(name, &args[0]));
+        };
+        let (_, ty0) = self.value(&args[first], None)?;
+        if !matches!(
+            ty0.class(),
+            Class::Int | Class::Bool | Class::Float | Class::Time | Class::Abs
+        ) {
+            return Err(invalid_arg(self.src, name, &args[first]));
+        }
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            let (v, ty) = self.value(a, Some(&ty0.loose()))?;
+            if !comparable(ty0.class(), ty.class()) {
+                return Err(at(
+                    a.span,
+                    format!(
+                        "Arguments to '{name}' must have the same type (expected {}, got {})",
+                        ty0.ft.ft_name(),
+                        ty.ft.ft_name()
+                    ),
+                ));
+            }
+            vals.push(v);
+        }
+        let vals = vals.into_boxed_slice();
+        let v = if name == "max" {
+            Val::Max(vals)
+        } else {
+            Val::Min(vals)
+        };
+        Ok((v, numeric_result(ty0)))
+    }
+
+    /// `abs(x)`: the absolute value of a numeric value.
+    fn call_abs(&mut self, name: &str, a: &Expr) -> Result<(Val, Ty), FilterError> {
+        if self.is_literal(a) {
+            return Err(invalid_arg(self.src, name, a));
+        }
+        let (v, ty) = self.value(a, None)?;
+        if !matches!(
+            ty.class(),
+            Class::Int | Class::Bool | Class::Float | Class::Time
+        ) {
+            return Err(invalid_arg(self.src, name, a));
+        }
+        Ok((Val::Abs(Box::new(v)), numeric_result(ty)))
+    }
+}
+
+/// Checks the argument count of function `name`, called at `name_span`.
+fn arity(
+    name: &str,
+    name_span: Span,
+    args: &[Expr],
+    min: usize,
+    max: usize,
+) -> Result<(), FilterError> {
+    if args.len() < min {
+        Err(at(
+            name_span,
+            format!("Function {name} needs at least {min} arguments."),
+        ))
+    } else if args.len() > max {
+        Err(at(
+            name_span,
+            format!("Function {name} can only accept {max} arguments."),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The error for a function argument that must be a field.
+fn only_fields(name: &str, e: &Expr) -> FilterError {
+    at(
+        e.span,
+        format!("Only fields can be used as parameter for {name}()"),
+    )
+}
+
+/// The error for an argument of the wrong kind, quoting it from the filter text `src`.
+fn invalid_arg(src: &str, name: &str, e: &Expr) -> FilterError {
+    at(
+        e.span,
+        format!(
+            "'{}' is not a valid argument to '{name}'()",
+            &src[e.span.0..e.span.1]
+        ),
+    )
 }
 
 /// Whether two classes can meet in a comparison (integers and floats mix too).

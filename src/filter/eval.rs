@@ -458,16 +458,7 @@ pub fn each(v: &Val, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
         Val::Slice(base, ranges) => each(base, d, &mut |x| {
             with_bytes(&x, |b| slice(b, ranges, out));
         }),
-        Val::Neg(x) => each(x, d, &mut |a| match a {
-            V::Int(i) => {
-                if let Some(n) = i.checked_neg() {
-                    out(V::Int(n))
-                }
-            }
-            V::Float(f) => out(V::Float(-f)),
-            V::Time(t) => out(V::Time(-t)),
-            _ => {}
-        }),
+        Val::Neg(x) => each_neg(x, d, out),
         Val::Arith(op, l, r) => each(l, d, &mut |a| each(r, d, &mut |b| arith(*op, &a, &b, out))),
         Val::Len(x) => each(x, d, &mut |a| {
             if let Some(n) = with_bytes(&a, <[u8]>::len) {
@@ -475,73 +466,105 @@ pub fn each(v: &Val, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
             }
         }),
         Val::Width(x, w) => each(x, d, &mut |_| out(V::Int(*w as i128))),
-        Val::Count(f) => {
-            let mut n = 0i128;
-            each_field(f, d, &mut |_| n += 1);
-            if n > 0 {
+        Val::Count(f) => each_count(f, d, out),
+        Val::Upper(x) => each_case(x, true, d, out),
+        Val::Lower(x) => each_case(x, false, d, out),
+        Val::Text(x) => each_text(x, d, out),
+        Val::Max(args) => each_extremum(args, Ordering::Greater, d, out),
+        Val::Min(args) => each_extremum(args, Ordering::Less, d, out),
+        Val::Abs(x) => each_abs(x, d, out),
+        Val::Nothing => {}
+    }
+}
+
+/// `-x`: every value of `x` negated; an integer that would overflow gives nothing.
+fn each_neg(x: &Val, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    each(x, d, &mut |a| match a {
+        V::Int(i) => {
+            if let Some(n) = i.checked_neg() {
                 out(V::Int(n))
             }
         }
-        Val::Upper(x) | Val::Lower(x) => {
-            let upper = matches!(v, Val::Upper(_));
-            each(x, d, &mut |a| {
-                with_bytes(&a, |b| {
-                    let mut buf = Scratch::new();
-                    for chunk in b.chunks(SCRATCH_LEN) {
-                        let mut tmp = [0u8; SCRATCH_LEN];
-                        let t = &mut tmp[..chunk.len()];
-                        t.copy_from_slice(chunk);
-                        if upper {
-                            t.make_ascii_uppercase()
-                        } else {
-                            t.make_ascii_lowercase()
-                        }
-                        buf.push(t);
-                    }
-                    out(V::Str(buf.as_slice()));
-                });
-            })
-        }
-        Val::Text(x) => each(x, d, &mut |a| {
-            if let V::Str(s) = a {
-                return out(V::Str(s));
-            }
+        V::Float(f) => out(V::Float(-f)),
+        V::Time(t) => out(V::Time(-t)),
+        _ => {}
+    })
+}
+
+/// `count(f)`: the number of occurrences of `f`, nothing when there are none.
+fn each_count(f: &FieldRef, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    let mut n = 0i128;
+    each_field(f, d, &mut |_| n += 1);
+    if n > 0 {
+        out(V::Int(n))
+    }
+}
+
+/// `upper(x)` (`upper` true) and `lower(x)`: every value of `x` with its ASCII letters
+/// converted, built in a [`Scratch`] chunk by chunk.
+fn each_case(x: &Val, upper: bool, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    each(x, d, &mut |a| {
+        with_bytes(&a, |b| {
             let mut buf = Scratch::new();
-            write_text(&a, &mut buf);
+            for chunk in b.chunks(SCRATCH_LEN) {
+                let mut tmp = [0u8; SCRATCH_LEN];
+                let t = &mut tmp[..chunk.len()];
+                t.copy_from_slice(chunk);
+                if upper {
+                    t.make_ascii_uppercase()
+                } else {
+                    t.make_ascii_lowercase()
+                }
+                buf.push(t);
+            }
             out(V::Str(buf.as_slice()));
-        }),
-        Val::Max(args) | Val::Min(args) => {
-            let want = if matches!(v, Val::Max(_)) {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-            let mut best: Option<V<'static>> = None;
-            for a in args.iter() {
-                each(a, d, &mut |x| {
-                    if let Some(x) = owned(&x) {
-                        if best.is_none_or(|b| order(&x, &b) == Some(want)) {
-                            best = Some(x);
-                        }
-                    }
-                });
-            }
-            if let Some(b) = best {
-                out(b)
-            }
+        });
+    })
+}
+
+/// `string(x)`: every value of `x` as text; strings pass through unchanged.
+fn each_text(x: &Val, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    each(x, d, &mut |a| {
+        if let V::Str(s) = a {
+            return out(V::Str(s));
         }
-        Val::Abs(x) => each(x, d, &mut |a| match a {
-            V::Int(i) => {
-                if let Some(n) = i.checked_abs() {
-                    out(V::Int(n))
+        let mut buf = Scratch::new();
+        write_text(&a, &mut buf);
+        out(V::Str(buf.as_slice()));
+    })
+}
+
+/// `max(...)` (`want` is [`Ordering::Greater`]) and `min(...)` (`Ordering::Less`): the
+/// extreme numeric value over all the arguments' values.
+fn each_extremum(args: &[Val], want: Ordering, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    let mut best: Option<V<'static>> = None;
+    for a in args.iter() {
+        each(a, d, &mut |x| {
+            if let Some(x) = owned(&x) {
+                if best.is_none_or(|b| order(&x, &b) == Some(want)) {
+                    best = Some(x);
                 }
             }
-            V::Float(f) => out(V::Float(f.abs())),
-            V::Time(t) => out(V::Time(t.abs())),
-            _ => {}
-        }),
-        Val::Nothing => {}
+        });
     }
+    if let Some(b) = best {
+        out(b)
+    }
+}
+
+/// `abs(x)`: every value of `x` made non-negative; an integer that would overflow gives
+/// nothing.
+fn each_abs(x: &Val, d: &Dissection<'_>, out: &mut dyn FnMut(V<'_>)) {
+    each(x, d, &mut |a| match a {
+        V::Int(i) => {
+            if let Some(n) = i.checked_abs() {
+                out(V::Int(n))
+            }
+        }
+        V::Float(f) => out(V::Float(f.abs())),
+        V::Time(t) => out(V::Time(t.abs())),
+        _ => {}
+    })
 }
 
 #[cfg(test)]

@@ -124,95 +124,17 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, FilterError> {
             i += 1;
             continue;
         }
+        if let Some(token) = quoted(src, i)? {
+            i = token.span.1;
+            out.push(token);
+            continue;
+        }
         let start = i;
-        let two = b.get(i + 1).copied();
-        let three = b.get(i + 2).copied();
         let (kind, len) = match c {
-            b'"' => {
-                let (bytes, end) = string(src, i + 1, false)?;
-                out.push(Token {
-                    kind: Kind::Str { bytes, raw: false },
-                    span: (start, end),
-                });
-                i = end;
-                continue;
-            }
-            b'r' | b'R' if two == Some(b'"') => {
-                let (bytes, end) = string(src, i + 2, true)?;
-                out.push(Token {
-                    kind: Kind::Str { bytes, raw: true },
-                    span: (start, end),
-                });
-                i = end;
-                continue;
-            }
-            b'\'' => {
-                let (v, end) = char_const(src, i)?;
-                out.push(Token {
-                    kind: Kind::Char(v),
-                    span: (start, end),
-                });
-                i = end;
-                continue;
-            }
-            b'[' => {
-                let Some(close) = b[i..].iter().position(|&c| c == b']') else {
-                    return Err(FilterError::unexpected_end());
-                };
-                (Kind::Range, close + 1)
-            }
-            b'.' if two == Some(b'.') => (Kind::DotDot, 2),
-            c if is_word_start(c) => {
-                let mut j = i + 1;
-                while j < b.len() && is_word_char(b[j]) {
-                    if b[j] == b'.' && b.get(j + 1) == Some(&b'.') {
-                        break;
-                    }
-                    j += 1;
-                }
-                if b.get(j) == Some(&b'/')
-                    && b.get(j + 1).is_some_and(u8::is_ascii_digit)
-                    && looks_like_address(&b[i..j])
-                {
-                    j += 1;
-                    while j < b.len() && b[j].is_ascii_digit() {
-                        j += 1;
-                    }
-                }
-                (Kind::Word, j - i)
-            }
-            b'(' => (Kind::LParen, 1),
-            b')' => (Kind::RParen, 1),
-            b'{' => (Kind::LBrace, 1),
-            b'}' => (Kind::RBrace, 1),
-            b',' => (Kind::Comma, 1),
-            b'=' if two == Some(b'=') && three == Some(b'=') => (Kind::AllEq, 3),
-            b'=' if two == Some(b'=') => (Kind::Eq, 2),
-            b'!' if two == Some(b'=') && three == Some(b'=') => (Kind::AnyNe, 3),
-            b'!' if two == Some(b'=') => (Kind::Ne, 2),
-            b'!' => (Kind::Bang, 1),
-            b'~' if two == Some(b'=') => (Kind::AnyNe, 2),
-            b'~' => (Kind::Tilde, 1),
-            b'>' if two == Some(b'=') => (Kind::Ge, 2),
-            b'>' => (Kind::Gt, 1),
-            b'<' if two == Some(b'=') => (Kind::Le, 2),
-            b'<' => (Kind::Lt, 1),
-            b'&' if two == Some(b'&') => (Kind::AndAnd, 2),
-            b'&' => (Kind::Amp, 1),
-            b'|' if two == Some(b'|') => (Kind::OrOr, 2),
-            b'^' if two == Some(b'^') => (Kind::XorXor, 2),
-            b'+' => (Kind::Plus, 1),
-            b'-' => (Kind::Minus, 1),
-            b'*' => (Kind::Star, 1),
-            b'/' => (Kind::Slash, 1),
-            b'%' => (Kind::Percent, 1),
-            b'#' => (Kind::Hash, 1),
-            b'$' if two == Some(b'{') => (Kind::DollarBrace, 2),
-            _ => {
-                // One whole character, so the caret and the message show it intact.
-                let ch_len = src[i..].chars().next().map_or(1, char::len_utf8);
-                (Kind::Other, ch_len)
-            }
+            b'[' => (Kind::Range, range_len(b, i)?),
+            b'.' if b.get(i + 1) == Some(&b'.') => (Kind::DotDot, 2),
+            c if is_word_start(c) => (Kind::Word, word_len(b, i)),
+            _ => operator(src, i),
         };
         out.push(Token {
             kind,
@@ -221,6 +143,103 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, FilterError> {
         i = start + len;
     }
     Ok(out)
+}
+
+/// A string (`"..."`), raw string (`r"..."`) or character constant (`'a'`) starting at
+/// `i`, or `None` when none starts there.
+fn quoted(src: &str, i: usize) -> Result<Option<Token>, FilterError> {
+    let b = src.as_bytes();
+    let (kind, end) = match b[i] {
+        b'"' => {
+            let (bytes, end) = string(src, i + 1, false)?;
+            (Kind::Str { bytes, raw: false }, end)
+        }
+        b'r' | b'R' if b.get(i + 1) == Some(&b'"') => {
+            let (bytes, end) = string(src, i + 2, true)?;
+            (Kind::Str { bytes, raw: true }, end)
+        }
+        b'\'' => {
+            let (v, end) = char_const(src, i)?;
+            (Kind::Char(v), end)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Token {
+        kind,
+        span: (i, end),
+    }))
+}
+
+/// Length of a `[ ... ]` range list starting at the bracket `i`, through the closing bracket.
+fn range_len(b: &[u8], i: usize) -> Result<usize, FilterError> {
+    match b[i..].iter().position(|&c| c == b']') {
+        Some(close) => Ok(close + 1),
+        None => Err(FilterError::unexpected_end()),
+    }
+}
+
+/// Length of the word starting at `i`: it stops before `..`, and takes an address's `/NN`
+/// prefix length.
+fn word_len(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    while j < b.len() && is_word_char(b[j]) {
+        if b[j] == b'.' && b.get(j + 1) == Some(&b'.') {
+            break;
+        }
+        j += 1;
+    }
+    if b.get(j) == Some(&b'/')
+        && b.get(j + 1).is_some_and(u8::is_ascii_digit)
+        && looks_like_address(&b[i..j])
+    {
+        j += 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+    }
+    j - i
+}
+
+/// The operator or punctuation token starting at `i` and its length; anything unknown is one
+/// [`Kind::Other`] character.
+fn operator(src: &str, i: usize) -> (Kind, usize) {
+    let b = src.as_bytes();
+    let two = b.get(i + 1).copied();
+    let three = b.get(i + 2).copied();
+    match b[i] {
+        b'(' => (Kind::LParen, 1),
+        b')' => (Kind::RParen, 1),
+        b'{' => (Kind::LBrace, 1),
+        b'}' => (Kind::RBrace, 1),
+        b',' => (Kind::Comma, 1),
+        b'=' if two == Some(b'=') && three == Some(b'=') => (Kind::AllEq, 3),
+        b'=' if two == Some(b'=') => (Kind::Eq, 2),
+        b'!' if two == Some(b'=') && three == Some(b'=') => (Kind::AnyNe, 3),
+        b'!' if two == Some(b'=') => (Kind::Ne, 2),
+        b'!' => (Kind::Bang, 1),
+        b'~' if two == Some(b'=') => (Kind::AnyNe, 2),
+        b'~' => (Kind::Tilde, 1),
+        b'>' if two == Some(b'=') => (Kind::Ge, 2),
+        b'>' => (Kind::Gt, 1),
+        b'<' if two == Some(b'=') => (Kind::Le, 2),
+        b'<' => (Kind::Lt, 1),
+        b'&' if two == Some(b'&') => (Kind::AndAnd, 2),
+        b'&' => (Kind::Amp, 1),
+        b'|' if two == Some(b'|') => (Kind::OrOr, 2),
+        b'^' if two == Some(b'^') => (Kind::XorXor, 2),
+        b'+' => (Kind::Plus, 1),
+        b'-' => (Kind::Minus, 1),
+        b'*' => (Kind::Star, 1),
+        b'/' => (Kind::Slash, 1),
+        b'%' => (Kind::Percent, 1),
+        b'#' => (Kind::Hash, 1),
+        b'$' if two == Some(b'{') => (Kind::DollarBrace, 2),
+        _ => {
+            // One whole character, so the caret and the message show it intact.
+            let ch_len = src[i..].chars().next().map_or(1, char::len_utf8);
+            (Kind::Other, ch_len)
+        }
+    }
 }
 
 /// Reads a quoted string whose body starts at `from`; returns the bytes and the end offset
@@ -268,7 +287,28 @@ fn escape(src: &str, at: usize, out: &mut Vec<u8>) -> Result<usize, FilterError>
             "The final quote was missing from a quoted string.",
         ));
     };
-    let simple = match c {
+    if let Some(v) = simple_escape(c) {
+        out.push(v);
+        return Ok(at + 2);
+    }
+    match c {
+        b'0'..=b'7' => octal_escape(src, at, out),
+        b'x' => hex_escape(src, at, out),
+        b'u' | b'U' => universal_escape(src, at, c, out),
+        _ => {
+            let len = src[at + 1..].chars().next().map_or(1, char::len_utf8);
+            let text = &src[at..at + 1 + len];
+            Err(FilterError::at(
+                (at, at + 1 + len),
+                format!("{text} is not a valid character escape sequence"),
+            ))
+        }
+    }
+}
+
+/// The byte a one-letter escape (`\n`, `\"`, ...) stands for, after its backslash.
+fn simple_escape(c: u8) -> Option<u8> {
+    match c {
         b'"' => Some(b'"'),
         b'\'' => Some(b'\''),
         b'\\' => Some(b'\\'),
@@ -281,74 +321,69 @@ fn escape(src: &str, at: usize, out: &mut Vec<u8>) -> Result<usize, FilterError>
         b't' => Some(b'\t'),
         b'v' => Some(0x0b),
         _ => None,
-    };
-    if let Some(v) = simple {
-        out.push(v);
-        return Ok(at + 2);
     }
-    let digits = |from: usize, max: usize, radix: u32| {
-        let n = b[from..]
-            .iter()
-            .take(max)
-            .take_while(|d| (**d as char).is_digit(radix))
-            .count();
-        (
-            n,
-            u32::from_str_radix(&src[from..from + n], radix).unwrap_or(0),
-        )
-    };
-    match c {
-        b'0'..=b'7' => {
-            let (n, v) = digits(at + 1, 3, 8);
-            if v > 0xff {
-                let text = &src[at..at + 1 + n];
-                return Err(FilterError::at(
-                    (at, at + 1 + n),
-                    format!("{text} is not a valid octal escape sequence"),
-                ));
-            }
-            out.push(v as u8);
-            Ok(at + 1 + n)
+}
+
+/// Up to `max` digits in `radix` from `from`: how many there are and their value.
+fn escape_digits(src: &str, from: usize, max: usize, radix: u32) -> (usize, u32) {
+    let n = src.as_bytes()[from..]
+        .iter()
+        .take(max)
+        .take_while(|d| (**d as char).is_digit(radix))
+        .count();
+    (
+        n,
+        u32::from_str_radix(&src[from..from + n], radix).unwrap_or(0),
+    )
+}
+
+/// `\NNN`: up to three octal digits, at most `\377`.
+fn octal_escape(src: &str, at: usize, out: &mut Vec<u8>) -> Result<usize, FilterError> {
+    let (n, v) = escape_digits(src, at + 1, 3, 8);
+    if v > 0xff {
+        let text = &src[at..at + 1 + n];
+        return Err(FilterError::at(
+            (at, at + 1 + n),
+            format!("{text} is not a valid octal escape sequence"),
+        ));
+    }
+    out.push(v as u8);
+    Ok(at + 1 + n)
+}
+
+/// `\xHH`: one or two hex digits.
+fn hex_escape(src: &str, at: usize, out: &mut Vec<u8>) -> Result<usize, FilterError> {
+    let (n, v) = escape_digits(src, at + 2, 2, 16);
+    if n == 0 {
+        return Err(FilterError::at(
+            (at, at + 2),
+            "\\x is not a valid character escape sequence",
+        ));
+    }
+    out.push(v as u8);
+    Ok(at + 2 + n)
+}
+
+/// `\uXXXX` and `\UXXXXXXXX` (`c` is the `u` or `U`): a universal character name, appended
+/// as UTF-8.
+fn universal_escape(src: &str, at: usize, c: u8, out: &mut Vec<u8>) -> Result<usize, FilterError> {
+    let want = if c == b'u' { 4 } else { 8 };
+    let (n, v) = escape_digits(src, at + 2, want, 16);
+    let end = at + 2 + n;
+    let text = &src[at..end];
+    // C's rule for universal character names: nothing below U+00A0 except $ @ `,
+    // no surrogates.
+    let ok = n == want && (v >= 0xa0 || matches!(v, 0x24 | 0x40 | 0x60));
+    match char::from_u32(v).filter(|_| ok) {
+        Some(ch) => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            Ok(end)
         }
-        b'x' => {
-            let (n, v) = digits(at + 2, 2, 16);
-            if n == 0 {
-                return Err(FilterError::at(
-                    (at, at + 2),
-                    "\\x is not a valid character escape sequence",
-                ));
-            }
-            out.push(v as u8);
-            Ok(at + 2 + n)
-        }
-        b'u' | b'U' => {
-            let want = if c == b'u' { 4 } else { 8 };
-            let (n, v) = digits(at + 2, want, 16);
-            let end = at + 2 + n;
-            let text = &src[at..end];
-            // C's rule for universal character names: nothing below U+00A0 except $ @ `,
-            // no surrogates.
-            let ok = n == want && (v >= 0xa0 || matches!(v, 0x24 | 0x40 | 0x60));
-            match char::from_u32(v).filter(|_| ok) {
-                Some(ch) => {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                    Ok(end)
-                }
-                None => Err(FilterError::at(
-                    (at, end),
-                    format!("{text} is not a valid universal character name"),
-                )),
-            }
-        }
-        _ => {
-            let len = src[at + 1..].chars().next().map_or(1, char::len_utf8);
-            let text = &src[at..at + 1 + len];
-            Err(FilterError::at(
-                (at, at + 1 + len),
-                format!("{text} is not a valid character escape sequence"),
-            ))
-        }
+        None => Err(FilterError::at(
+            (at, end),
+            format!("{text} is not a valid universal character name"),
+        )),
     }
 }
 
