@@ -483,77 +483,20 @@ fn tftp_transfers(t: &tftp::TftpTransfers) -> Section {
     }
 }
 
+/// The `conv,*` or `endpoints,ip` section of one table, with its limit note.
 fn conversations(c: &conv::ConvTable) -> Section {
     use conv::ConvKind as K;
     let rows = c.sorted();
-    let (title, mut tab) = if c.kind == K::EndpointsIp {
-        (
-            "IPv4 Endpoints",
-            Table::new(&[
-                "address",
-                "packets",
-                "bytes",
-                "tx_packets",
-                "tx_bytes",
-                "rx_packets",
-                "rx_bytes",
-            ]),
-        )
+    let (title, tab) = if c.kind == K::EndpointsIp {
+        ("IPv4 Endpoints", endpoints_table(&rows))
     } else {
         let title = match c.kind {
             K::Tcp => "TCP Conversations",
             K::Udp => "UDP Conversations",
             _ => "IPv4 Conversations",
         };
-        (
-            title,
-            Table::new(&[
-                "a",
-                "b",
-                "frames_b_to_a",
-                "bytes_b_to_a",
-                "frames_a_to_b",
-                "bytes_a_to_b",
-                "frames",
-                "bytes",
-                "rel_start",
-                "duration",
-            ]),
-        )
+        (title, conversations_table(c.kind, &rows))
     };
-    for r in rows {
-        if c.kind == K::EndpointsIp {
-            tab.row(vec![
-                Value::from(r.a.0.to_string()),
-                Value::from(r.ab.0 + r.ba.0),
-                Value::from(r.ab.1 + r.ba.1),
-                Value::from(r.ab.0),
-                Value::from(r.ab.1),
-                Value::from(r.ba.0),
-                Value::from(r.ba.1),
-            ]);
-        } else {
-            let name = |e: (IpAddr, u16)| {
-                if c.kind == K::Ip {
-                    e.0.to_string()
-                } else {
-                    endpoint(e)
-                }
-            };
-            tab.row(vec![
-                Value::from(name(r.a)),
-                Value::from(name(r.b)),
-                Value::from(r.ba.0),
-                Value::from(r.ba.1),
-                Value::from(r.ab.0),
-                Value::from(r.ab.1),
-                Value::from(r.ab.0 + r.ba.0),
-                Value::from(r.ab.1 + r.ba.1),
-                secs(r.start_ns),
-                secs(r.last_ns - r.start_ns),
-            ]);
-        }
-    }
     let mut notes = Vec::new();
     if c.dropped_frames > 0 {
         notes.push(format!(
@@ -568,4 +511,68 @@ fn conversations(c: &conv::ConvTable) -> Section {
         notes,
         lines: None,
     }
+}
+
+/// The `endpoints,ip` table: one row per address, its traffic both ways and each way.
+fn endpoints_table(rows: &[conv::ConvRow]) -> Table {
+    let mut tab = Table::new(&[
+        "address",
+        "packets",
+        "bytes",
+        "tx_packets",
+        "tx_bytes",
+        "rx_packets",
+        "rx_bytes",
+    ]);
+    for r in rows {
+        tab.row(vec![
+            Value::from(r.a.0.to_string()),
+            Value::from(r.ab.0 + r.ba.0),
+            Value::from(r.ab.1 + r.ba.1),
+            Value::from(r.ab.0),
+            Value::from(r.ab.1),
+            Value::from(r.ba.0),
+            Value::from(r.ba.1),
+        ]);
+    }
+    tab
+}
+
+/// The `conv,*` table of `kind`: one row per conversation, endpoints with ports except for
+/// `conv,ip`.
+fn conversations_table(kind: conv::ConvKind, rows: &[conv::ConvRow]) -> Table {
+    let mut tab = Table::new(&[
+        "a",
+        "b",
+        "frames_b_to_a",
+        "bytes_b_to_a",
+        "frames_a_to_b",
+        "bytes_a_to_b",
+        "frames",
+        "bytes",
+        "rel_start",
+        "duration",
+    ]);
+    let name = |e: (IpAddr, u16)| {
+        if kind == conv::ConvKind::Ip {
+            e.0.to_string()
+        } else {
+            endpoint(e)
+        }
+    };
+    for r in rows {
+        tab.row(vec![
+            Value::from(name(r.a)),
+            Value::from(name(r.b)),
+            Value::from(r.ba.0),
+            Value::from(r.ba.1),
+            Value::from(r.ab.0),
+            Value::from(r.ab.1),
+            Value::from(r.ab.0 + r.ba.0),
+            Value::from(r.ab.1 + r.ba.1),
+            secs(r.start_ns),
+            secs(r.last_ns - r.start_ns),
+        ]);
+    }
+    tab
 }

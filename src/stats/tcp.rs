@@ -452,7 +452,6 @@ impl Conn {
 
     /// Processes one segment sent by side `x`.
     fn segment(&mut self, x: usize, seg: &Seg, frame: u32, now: i128, out: &mut Vec<TraceEvent>) {
-        let y = 1 - x;
         self.last = now;
         self.sides[x].pkts += 1;
         self.sides[x].bytes += u64::from(seg.len);
@@ -469,98 +468,136 @@ impl Conn {
             cx.tags.push("port numbers reused");
             self.reused = false;
         }
+        self.deliver_pending(x, seg, &cx, out);
+        if seg.flags & ACK != 0 {
+            self.ack_proves_receipt(x, seg, &cx, out);
+        }
+        if seg.flags & SYN != 0 {
+            self.send_syn(x, seg, &cx, out);
+        }
+        if seg.flags & FIN != 0 {
+            self.send_fin(x, seg, &cx, out);
+        }
+        if seg.flags & ACK != 0 {
+            self.peer_gets_ack(x, seg, &cx, out);
+        }
+        if seg.flags & RST != 0 {
+            self.reset(x, &cx, out);
+        }
+    }
+
+    /// Step a of [`Conn::segment`]: earlier SYN / FIN from `x` arrive at the peer first.
+    fn deliver_pending(&mut self, x: usize, seg: &Seg, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        let y = 1 - x;
         // a. In-order delivery: earlier SYN / FIN from x reach y before this segment (a
         //    SYN or FIN sent again is that same segment, not a later one).
         if self.sides[x].syn_pending && seg.flags & (SYN | ACK) != SYN {
             self.sides[x].syn_pending = false;
-            self.prove_syn(y, &cx, out);
+            self.prove_syn(y, cx, out);
         }
         if self.sides[x].fin_pending && seg.flags & FIN == 0 {
             self.sides[x].fin_pending = false;
             self.sides[y].got_fin = true;
-            self.emit(y, Event::RcvFin, &cx, out);
+            self.emit(y, Event::RcvFin, cx, out);
         }
+    }
+
+    /// Step b of [`Conn::segment`], for a segment with ACK: what `x` has received.
+    fn ack_proves_receipt(&mut self, x: usize, seg: &Seg, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        let y = 1 - x;
         // b. x's ACK proves it received y's SYN / FIN.
-        if seg.flags & ACK != 0 {
-            let covers_syn = self.sides[y]
-                .isn
-                .is_some_and(|isn| seq_ge(seg.ack, isn.wrapping_add(1)));
-            if covers_syn && !self.sides[x].got_syn && seg.flags & SYN == 0 {
-                self.sides[y].syn_pending = false;
-                self.prove_syn(x, &cx, out);
-            }
-            let covers_fin = self.sides[y]
-                .fin_seq
-                .is_some_and(|fs| seq_ge(seg.ack, fs.wrapping_add(1)));
-            if covers_fin && !self.sides[x].got_fin {
-                self.sides[y].fin_pending = false;
-                self.sides[x].got_fin = true;
-                if seg.flags & FIN != 0 {
-                    self.three_way_close = true;
-                }
-                self.emit(x, Event::RcvFin, &cx, out);
-            }
+        let covers_syn = self.sides[y]
+            .isn
+            .is_some_and(|isn| seq_ge(seg.ack, isn.wrapping_add(1)));
+        if covers_syn && !self.sides[x].got_syn && seg.flags & SYN == 0 {
+            self.sides[y].syn_pending = false;
+            self.prove_syn(x, cx, out);
         }
+        let covers_fin = self.sides[y]
+            .fin_seq
+            .is_some_and(|fs| seq_ge(seg.ack, fs.wrapping_add(1)));
+        if covers_fin && !self.sides[x].got_fin {
+            self.sides[y].fin_pending = false;
+            self.sides[x].got_fin = true;
+            if seg.flags & FIN != 0 {
+                self.three_way_close = true;
+            }
+            self.emit(x, Event::RcvFin, cx, out);
+        }
+    }
+
+    /// Step c of [`Conn::segment`], for a segment with SYN: `x` sends a SYN or SYN+ACK.
+    fn send_syn(&mut self, x: usize, seg: &Seg, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        let y = 1 - x;
         // c. What x sends. A SYN or FIN sent again changes nothing and is tagged.
-        if seg.flags & SYN != 0 {
-            let ev = if seg.flags & ACK != 0 {
-                Event::SndSynAck
-            } else {
-                Event::SndSyn
-            };
-            let again = if ev == Event::SndSyn {
-                std::mem::replace(&mut self.sides[x].sent_syn, true)
-            } else {
-                std::mem::replace(&mut self.sides[x].sent_synack, true)
-            };
-            self.sides[x].isn.get_or_insert(seg.seq);
-            if ev == Event::SndSynAck {
-                // Sending SYN+ACK proves the peer's SYN arrived.
-                self.sides[x].got_syn = true;
-                self.sides[y].syn_pending = false;
-            }
-            if !self.emit(x, ev, &cx, out) && again {
-                self.tagged(x, ev, &cx, out);
-            }
-            self.sides[x].syn_pending = !self.sides[y].got_syn;
+        let ev = if seg.flags & ACK != 0 {
+            Event::SndSynAck
+        } else {
+            Event::SndSyn
+        };
+        let again = if ev == Event::SndSyn {
+            std::mem::replace(&mut self.sides[x].sent_syn, true)
+        } else {
+            std::mem::replace(&mut self.sides[x].sent_synack, true)
+        };
+        self.sides[x].isn.get_or_insert(seg.seq);
+        if ev == Event::SndSynAck {
+            // Sending SYN+ACK proves the peer's SYN arrived.
+            self.sides[x].got_syn = true;
+            self.sides[y].syn_pending = false;
         }
-        if seg.flags & FIN != 0 {
-            let again = self.sides[x].fin_seq.is_some();
-            if !again {
-                self.sides[x].fin_seq = Some(seg.seq.wrapping_add(seg.len));
-                self.first_close.get_or_insert(x);
-            }
-            if !self.emit(x, Event::SndFin, &cx, out) && again {
-                self.tagged(x, Event::SndFin, &cx, out);
-            }
-            self.sides[x].fin_pending = !self.sides[y].got_fin;
+        if !self.emit(x, ev, cx, out) && again {
+            self.tagged(x, ev, cx, out);
         }
-        // d. What y receives at once: the ACK of its SYN / FIN, and a RST.
-        if seg.flags & ACK != 0 {
-            let acks_syn = self.sides[y]
-                .isn
-                .is_some_and(|isn| seq_ge(seg.ack, isn.wrapping_add(1)));
-            if acks_syn && !self.sides[y].syn_acked {
-                self.sides[y].syn_acked = true;
-                self.emit(y, Event::RcvAckOfSyn, &cx, out);
-            }
-            let acks_fin = self.sides[y]
-                .fin_seq
-                .is_some_and(|fs| seq_ge(seg.ack, fs.wrapping_add(1)));
-            if acks_fin && !self.sides[y].fin_acked {
-                self.sides[y].fin_acked = true;
-                self.emit(y, Event::RcvAckOfFin, &cx, out);
-            }
-        }
-        if seg.flags & RST != 0 {
-            self.first_rst.get_or_insert(x);
+        self.sides[x].syn_pending = !self.sides[y].got_syn;
+    }
+
+    /// Step c of [`Conn::segment`], for a segment with FIN: `x` sends a FIN (tagged when
+    /// sent again).
+    fn send_fin(&mut self, x: usize, seg: &Seg, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        let y = 1 - x;
+        let again = self.sides[x].fin_seq.is_some();
+        if !again {
+            self.sides[x].fin_seq = Some(seg.seq.wrapping_add(seg.len));
             self.first_close.get_or_insert(x);
-            if !self.saw_synack && self.saw_syn && x == 1 {
-                self.refused = true;
-            }
-            self.emit(x, Event::SndRst, &cx, out);
-            self.emit(y, Event::RcvRst, &cx, out);
         }
+        if !self.emit(x, Event::SndFin, cx, out) && again {
+            self.tagged(x, Event::SndFin, cx, out);
+        }
+        self.sides[x].fin_pending = !self.sides[y].got_fin;
+    }
+
+    /// Step d of [`Conn::segment`], for a segment with ACK: the peer at once learns its SYN /
+    /// FIN was acknowledged.
+    fn peer_gets_ack(&mut self, x: usize, seg: &Seg, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        let y = 1 - x;
+        // d. What y receives at once: the ACK of its SYN / FIN, and a RST.
+        let acks_syn = self.sides[y]
+            .isn
+            .is_some_and(|isn| seq_ge(seg.ack, isn.wrapping_add(1)));
+        if acks_syn && !self.sides[y].syn_acked {
+            self.sides[y].syn_acked = true;
+            self.emit(y, Event::RcvAckOfSyn, cx, out);
+        }
+        let acks_fin = self.sides[y]
+            .fin_seq
+            .is_some_and(|fs| seq_ge(seg.ack, fs.wrapping_add(1)));
+        if acks_fin && !self.sides[y].fin_acked {
+            self.sides[y].fin_acked = true;
+            self.emit(y, Event::RcvAckOfFin, cx, out);
+        }
+    }
+
+    /// Step d of [`Conn::segment`], for a segment with RST: `x` resets and the peer receives
+    /// the reset at once.
+    fn reset(&mut self, x: usize, cx: &Ctx, out: &mut Vec<TraceEvent>) {
+        self.first_rst.get_or_insert(x);
+        self.first_close.get_or_insert(x);
+        if !self.saw_synack && self.saw_syn && x == 1 {
+            self.refused = true;
+        }
+        self.emit(x, Event::SndRst, cx, out);
+        self.emit(1 - x, Event::RcvRst, cx, out);
     }
 
     /// Side `s` is proven to have received the peer's SYN.

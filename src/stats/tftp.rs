@@ -9,7 +9,7 @@
 //! [`MAX_EXPORT_BYTES_TOTAL`] in all; a transfer over either limit is not exported and the
 //! report says so. At most [`MAX_TRANSFERS`] transfers are listed; more are counted.
 
-use crate::dissect::tftp::{DEFAULT_BLKSIZE, opcode};
+use crate::dissect::tftp::{DEFAULT_BLKSIZE, Tftp, opcode};
 use crate::dissect::{Dissection, IpAddr, Proto, View};
 use crate::track::HashMap;
 use std::io::{self, Write};
@@ -124,46 +124,9 @@ impl TftpTransfers {
         let now = d.times.relative;
         let op = msg.opcode();
         if matches!(op, opcode::RRQ | opcode::WRQ) {
-            let Some(name) = msg.filename() else { return };
-            if self.transfers.len() >= MAX_TRANSFERS {
-                self.dropped += 1;
-                return;
-            }
-            let options = msg
-                .options()
-                .map(|(k, v)| {
-                    format!(
-                        "{}={}",
-                        String::from_utf8_lossy(k),
-                        String::from_utf8_lossy(v)
-                    )
-                })
-                .collect();
-            self.by_request.insert(d.number, self.transfers.len());
-            self.transfers.push(Transfer {
-                request_frame: d.number,
-                file: String::from_utf8_lossy(name).into_owned(),
-                file_raw: name.to_vec(),
-                mode: msg
-                    .mode()
-                    .map(|m| String::from_utf8_lossy(m).into_owned())
-                    .unwrap_or_default(),
-                is_read: op == opcode::RRQ,
-                client: (src, udp.src_port()),
-                server: (dst, udp.dst_port()),
-                options,
-                blksize: DEFAULT_BLKSIZE,
-                blocks: 0,
-                bytes: 0,
-                first_ns: now,
-                last_ns: now,
-                outcome: Outcome::Incomplete,
-                export_note: None,
-                selected,
-                next_block: 1,
-                last_block_seen: false,
-                data: self.export.then(Vec::new),
-            });
+            let client = (src, udp.src_port());
+            let server = (dst, udp.dst_port());
+            self.open(d.number, &msg, client, server, now, selected);
             return;
         }
         let Some(info) = &d.generated.tftp else {
@@ -187,18 +150,62 @@ impl TftpTransfers {
                 let buffered = &mut self.buffered;
                 t.data_block(block, data, buffered);
             }
-            opcode::ERROR => {
-                let code = msg.error_code().unwrap_or(0);
-                let text = msg
-                    .error_message()
-                    .map(|m| String::from_utf8_lossy(m).into_owned())
-                    .unwrap_or_default();
-                if t.outcome == Outcome::Incomplete || t.outcome == Outcome::BlockMissing {
-                    t.outcome = Outcome::Error(code, text);
-                }
-            }
+            opcode::ERROR => t.error(&msg),
             _ => {}
         }
+    }
+
+    /// Opens the transfer an RRQ or WRQ (`msg`, in frame `frame`) asks for, unless
+    /// [`MAX_TRANSFERS`] are listed already.
+    fn open(
+        &mut self,
+        frame: u32,
+        msg: &Tftp<'_>,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        now: i128,
+        selected: bool,
+    ) {
+        let Some(name) = msg.filename() else { return };
+        if self.transfers.len() >= MAX_TRANSFERS {
+            self.dropped += 1;
+            return;
+        }
+        let options = msg
+            .options()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(v)
+                )
+            })
+            .collect();
+        self.by_request.insert(frame, self.transfers.len());
+        self.transfers.push(Transfer {
+            request_frame: frame,
+            file: String::from_utf8_lossy(name).into_owned(),
+            file_raw: name.to_vec(),
+            mode: msg
+                .mode()
+                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .unwrap_or_default(),
+            is_read: msg.opcode() == opcode::RRQ,
+            client,
+            server,
+            options,
+            blksize: DEFAULT_BLKSIZE,
+            blocks: 0,
+            bytes: 0,
+            first_ns: now,
+            last_ns: now,
+            outcome: Outcome::Incomplete,
+            export_note: None,
+            selected,
+            next_block: 1,
+            last_block_seen: false,
+            data: self.export.then(Vec::new),
+        });
     }
 
     /// The transfers, in request order.
@@ -249,6 +256,18 @@ impl TftpTransfers {
 }
 
 impl Transfer {
+    /// An ERROR packet: it ends a transfer that has not completed.
+    fn error(&mut self, msg: &Tftp<'_>) {
+        let code = msg.error_code().unwrap_or(0);
+        let text = msg
+            .error_message()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .unwrap_or_default();
+        if self.outcome == Outcome::Incomplete || self.outcome == Outcome::BlockMissing {
+            self.outcome = Outcome::Error(code, text);
+        }
+    }
+
     fn data_block(&mut self, raw: u16, data: &[u8], buffered: &mut u64) {
         // Unwrap 16-bit block numbers: a raw number far below the expected one wrapped.
         let mut full = (self.next_block & !0xffff) | u64::from(raw);
