@@ -189,15 +189,7 @@ impl<'a> Ssh<'a> {
             reply: false,
         };
         let mut off = 0;
-        let mut first = true;
-        let mut item = |out: &mut String, text: &dyn std::fmt::Display| {
-            use std::fmt::Write as _;
-            if !first {
-                out.push_str(", ");
-            }
-            first = false;
-            let _ = write!(out, "{text}");
-        };
+        let mut items = Items { out, first: true };
         if let Some(mut p) = st.partial {
             let Some(n) = p.feed(buf) else {
                 st.partial = Some(p);
@@ -207,63 +199,108 @@ impl<'a> Ssh<'a> {
             };
             st.partial = None;
             off = n;
-            item(out, &message_name(p.code(), st.kex));
+            items.push(&message_name(p.code(), st.kex));
             apply(&mut st, &mut walk, p.code());
         }
         while off < buf.len() {
             let rest = &buf[off..];
-            if !st.banner_done && rest.starts_with(b"SSH-") {
-                let Some(line) = Ssh::new(rest, self.from_client).banner() else {
-                    // A banner cut by the segment: tshark waits for the rest.
-                    walk.span = Span::Starts;
-                    break;
-                };
-                item(out, &Banner(line));
-                st.banner_done = true;
-                if self.from_client {
-                    st.version = Some(
-                        if line.starts_with(b"SSH-1.") && !line.starts_with(b"SSH-1.99") {
-                            1
-                        } else {
-                            2
-                        },
-                    );
-                }
-                off += memchr::memchr(b'\n', rest).map_or(rest.len(), |n| n + 1);
-                continue;
-            }
-            if st.version != Some(2) || st.encrypted {
+            let step = if !st.banner_done && rest.starts_with(b"SSH-") {
+                self.banner_step(rest, &mut st, &mut walk, &mut items)
+            } else if st.version != Some(2) || st.encrypted {
                 if !(st.encrypted && st.reply_seen) {
-                    item(out, &format_args!("Encrypted packet (len={})", rest.len()));
+                    items.push(&format_args!("Encrypted packet (len={})", rest.len()));
                 }
-                break;
-            }
-            let mut p = Partial::default();
-            match p.feed(rest) {
-                Some(n) => {
-                    let msg = p.code();
-                    item(out, &message_name(msg, st.kex));
-                    if msg == code::KEXINIT {
-                        walk.kex_algorithms = name_list(&rest[..n], 0);
-                    }
-                    apply(&mut st, &mut walk, msg);
-                    off += n.max(1);
-                }
-                None => {
-                    // A packet that ends in a later segment (tshark reassembles it).
-                    if p.code() == code::KEXINIT {
-                        walk.kex_algorithms = name_list(rest, 0);
-                    }
-                    st.partial = Some(p);
-                    if off == 0 {
-                        walk.span = Span::Starts;
-                    }
-                    break;
-                }
+                None
+            } else {
+                packet_step(rest, off == 0, &mut st, &mut walk, &mut items)
+            };
+            match step {
+                Some(n) => off += n,
+                None => break,
             }
         }
         walk.state = st;
         walk
+    }
+
+    /// Reads the banner line at the start of `rest`: `Some(bytes read)`, or `None` when the
+    /// segment cuts it.
+    fn banner_step(
+        &self,
+        rest: &[u8],
+        st: &mut State,
+        walk: &mut Walk<'_>,
+        items: &mut Items<'_>,
+    ) -> Option<usize> {
+        let Some(line) = Ssh::new(rest, self.from_client).banner() else {
+            // A banner cut by the segment: tshark waits for the rest.
+            walk.span = Span::Starts;
+            return None;
+        };
+        items.push(&Banner(line));
+        st.banner_done = true;
+        if self.from_client {
+            st.version = Some(
+                if line.starts_with(b"SSH-1.") && !line.starts_with(b"SSH-1.99") {
+                    1
+                } else {
+                    2
+                },
+            );
+        }
+        Some(memchr::memchr(b'\n', rest).map_or(rest.len(), |n| n + 1))
+    }
+}
+
+/// The Info items of a frame, joined by `, ` as they are written.
+struct Items<'o> {
+    out: &'o mut String,
+    first: bool,
+}
+
+impl Items<'_> {
+    /// Appends one item.
+    fn push(&mut self, text: &dyn std::fmt::Display) {
+        use std::fmt::Write as _;
+        if !self.first {
+            self.out.push_str(", ");
+        }
+        self.first = false;
+        let _ = write!(self.out, "{text}");
+    }
+}
+
+/// Reads the binary packet at the start of `rest` (`at_start`: at the frame's first byte):
+/// `Some(bytes read)`, or `None` when it ends in a later segment and is kept in `st`.
+fn packet_step<'a>(
+    rest: &'a [u8],
+    at_start: bool,
+    st: &mut State,
+    walk: &mut Walk<'a>,
+    items: &mut Items<'_>,
+) -> Option<usize> {
+    let mut p = Partial::default();
+    match p.feed(rest) {
+        Some(n) => {
+            let msg = p.code();
+            items.push(&message_name(msg, st.kex));
+            if msg == code::KEXINIT {
+                walk.kex_algorithms = name_list(&rest[..n], 0);
+            }
+            apply(st, walk, msg);
+            Some(n.max(1))
+        }
+        None => {
+            // A packet that ends in a later segment (tshark reassembles it).
+            if p.code() == code::KEXINIT {
+                walk.kex_algorithms = name_list(rest, 0);
+            }
+            st.partial = Some(p);
+            if at_start {
+                walk.span = Span::Starts;
+            }
+            None
+        }
     }
 }
 

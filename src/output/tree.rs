@@ -3,6 +3,8 @@
 
 use super::{BlockSink, OutputOptions, Sink};
 use crate::capture::LinkType;
+use crate::dissect::arp::Arp;
+use crate::dissect::tcp::Tcp;
 use crate::dissect::{Dissection, Layer, Proto, View};
 use crate::fields::value::{write_ipv4, write_ipv6, write_mac};
 use crate::fields::{Base, FieldDef, FieldType, Value, registry};
@@ -46,22 +48,7 @@ pub fn write_layer_header(
     opts: &OutputOptions,
 ) {
     match &layer.view {
-        View::Frame => {
-            let (len, cap) = (d.frame.orig_len as u64, d.frame.data.len() as u64);
-            let _ = write!(
-                out,
-                "Frame {}: {len} bytes on wire ({} bits), {cap} bytes captured ({} bits)",
-                d.number,
-                len * 8,
-                cap * 8
-            );
-            if let Some(i) = d.frame.interface_id {
-                let name = d.frame.interface_name.unwrap_or("-");
-                out.push_str(" on interface ");
-                crate::fields::value::write_escaped_str(out, name.as_bytes());
-                let _ = write!(out, ", id {i}");
-            }
-        }
+        View::Frame => write_frame_header(out, d),
         View::Eth(e) => {
             out.push_str("Ethernet II, Src: ");
             mac_text(out, e.src(), opts);
@@ -84,14 +71,7 @@ pub fn write_layer_header(
                 "Linux cooked capture v1"
             });
         }
-        View::Arp(a) => {
-            let kind = match a.opcode() {
-                1 => "request",
-                2 => "reply",
-                _ => "opcode",
-            };
-            let _ = write!(out, "Address Resolution Protocol ({kind})");
-        }
+        View::Arp(a) => write_arp_header(out, a),
         View::Ipv4(ip) => {
             out.push_str("Internet Protocol Version 4, Src: ");
             write_ipv4(out, &ip.src());
@@ -104,24 +84,7 @@ pub fn write_layer_header(
             out.push_str(", Dst: ");
             write_ipv6(out, &ip.dst());
         }
-        View::Tcp(t) => {
-            let _ = write!(
-                out,
-                "Transmission Control Protocol, Src Port: {}, Dst Port: {}",
-                t.src_port(),
-                t.dst_port()
-            );
-            let first = d
-                .first(Proto::Tcp)
-                .is_some_and(|l| l.offset == layer.offset);
-            if let (Some(g), true, true) = (&d.generated.tcp, first, t.has_fixed_header()) {
-                let _ = write!(out, ", Seq: {}", g.rel_seq);
-                if g.has_ack {
-                    let _ = write!(out, ", Ack: {}", g.rel_ack);
-                }
-                let _ = write!(out, ", Len: {}", t.reported_len);
-            }
-        }
+        View::Tcp(t) => write_tcp_header(out, t, layer, d),
         View::Udp(u) => {
             let _ = write!(
                 out,
@@ -134,6 +97,55 @@ pub fn write_layer_header(
             let _ = write!(out, "Data ({} bytes)", bytes.len());
         }
         _ => out.push_str(layer.proto.long_name()),
+    }
+}
+
+/// The frame's header line: its lengths and, when known, its capture interface.
+fn write_frame_header(out: &mut String, d: &Dissection<'_>) {
+    let (len, cap) = (d.frame.orig_len as u64, d.frame.data.len() as u64);
+    let _ = write!(
+        out,
+        "Frame {}: {len} bytes on wire ({} bits), {cap} bytes captured ({} bits)",
+        d.number,
+        len * 8,
+        cap * 8
+    );
+    if let Some(i) = d.frame.interface_id {
+        let name = d.frame.interface_name.unwrap_or("-");
+        out.push_str(" on interface ");
+        crate::fields::value::write_escaped_str(out, name.as_bytes());
+        let _ = write!(out, ", id {i}");
+    }
+}
+
+/// The ARP header line, naming the opcode.
+fn write_arp_header(out: &mut String, a: &Arp<'_>) {
+    let kind = match a.opcode() {
+        1 => "request",
+        2 => "reply",
+        _ => "opcode",
+    };
+    let _ = write!(out, "Address Resolution Protocol ({kind})");
+}
+
+/// The TCP header line: ports, and for the frame's outermost TCP layer the relative sequence
+/// numbers and length the stream tracker worked out.
+fn write_tcp_header(out: &mut String, t: &Tcp<'_>, layer: &Layer<'_>, d: &Dissection<'_>) {
+    let _ = write!(
+        out,
+        "Transmission Control Protocol, Src Port: {}, Dst Port: {}",
+        t.src_port(),
+        t.dst_port()
+    );
+    let first = d
+        .first(Proto::Tcp)
+        .is_some_and(|l| l.offset == layer.offset);
+    if let (Some(g), true, true) = (&d.generated.tcp, first, t.has_fixed_header()) {
+        let _ = write!(out, ", Seq: {}", g.rel_seq);
+        if g.has_ack {
+            let _ = write!(out, ", Ack: {}", g.rel_ack);
+        }
+        let _ = write!(out, ", Len: {}", t.reported_len);
     }
 }
 

@@ -185,58 +185,14 @@ impl TcpTracker {
         d.generated.tcp = Some(info);
     }
 
+    /// Finds (or starts) the stream of the frame's outermost TCP segment and analyses the
+    /// segment in it; `None` for a frame whose segment belongs to no stream.
     fn analyse(&mut self, d: &Dissection<'_>) -> Option<TcpFrameInfo> {
-        let layer = d.first(Proto::Tcp)?;
-        let View::Tcp(tcp) = &layer.view else {
-            return None;
-        };
-        let layer_offset = layer.offset;
-        // TShark reads ports, seq, ack, flags and window (16 bytes) before it looks the
-        // conversation up; a header cut shorter than that has no stream. Inside an ICMP error
-        // the quoted header is not part of any stream.
-        if layer.bytes.len() < 16 || d.has(Proto::Icmp) || d.has(Proto::Icmpv6) {
-            return None;
-        }
-        let (src, dst) = d.ip_endpoints()?;
-        let (key, forward) = FlowKey::new(src, tcp.src_port(), dst, tcp.dst_port());
-        let raw = layer.bytes;
-        let hdr_len = u32::from(raw[12] >> 4) * 4;
-        // The segment length is known when the IP header says the segment holds the whole
-        // TCP header; otherwise (a "short segment") TShark numbers the stream but skips the
-        // sequence analysis.
-        let seglen = if tcp.has_fixed_header() {
-            Some(tcp.reported_len)
-        } else {
-            (d.ip_payload_end(layer.offset).saturating_sub(layer.offset) as u32)
-                .checked_sub(hdr_len)
-        };
-        let seg = Segment {
-            seq: crate::dissect::be32(raw, 4),
-            ack: crate::dissect::be32(raw, 8),
-            seglen: seglen.unwrap_or(0),
-            flags: crate::dissect::be16(raw, 12) & 0x0fff,
-            window: u32::from(crate::dissect::be16(raw, 14)),
-            frame: d.number,
-            now: d.frame.ts.as_nanos(),
-        };
-        let ws = if tcp.has_fixed_header() {
-            tcp.window_scale()
-        } else {
-            None
-        };
-        let (dir, rev) = if forward { (0, 1) } else { (1, 0) };
-        let at = Site {
-            dir,
-            rev,
-            layer_offset,
-            hdr_len,
-            seglen,
-            ws,
-        };
+        let (key, seg, at) = read_segment(d)?;
         // One lookup for a known stream (nearly every segment); a new one is inserted first.
         let reused = match self.streams.get_mut(&key) {
             Some(s) => {
-                let f = &s.flows[dir];
+                let f = &s.flows[at.dir];
                 let differs = f.base_seq.is_some_and(|b| b != seg.seq);
                 // A SYN with a new ISN on a known 4-tuple starts a new stream; a SYN-ACK with
                 // a new ISN is flagged but stays in the stream (Wireshark 4.0's dissect_tcp).
@@ -250,15 +206,24 @@ impl TcpTracker {
             }
             None => false,
         };
-        self.make_room(seg.now);
+        self.start_stream(key, seg.now);
+        let s = self.streams.get_mut(&key)?;
+        let limits = (&mut self.unacked_total, &mut self.unacked_overflow);
+        Some(on_segment(s, limits, &seg, &at, reused, true))
+    }
+
+    /// Inserts a new stream for `key`, first seen at `now`, making room when the table is
+    /// full; a stream it replaces gives back its unacknowledged segments.
+    fn start_stream(&mut self, key: FlowKey, now: i128) {
+        self.make_room(now);
         let stream = Stream {
             index: self.next_index,
             flows: [Flow::default(), Flow::default()],
             completeness: 0,
             mru_syn: None,
             irtt_ns: None,
-            first_seen: seg.now,
-            last_seen: seg.now,
+            first_seen: now,
+            last_seen: now,
             fins: 0,
             closed_at: None,
         };
@@ -266,9 +231,6 @@ impl TcpTracker {
         if let Some(old) = self.streams.insert(key, stream) {
             self.unacked_total = self.unacked_total.saturating_sub(old.unacked_len());
         }
-        let s = self.streams.get_mut(&key)?;
-        let limits = (&mut self.unacked_total, &mut self.unacked_overflow);
-        Some(on_segment(s, limits, &seg, &at, reused, true))
     }
 
     /// What the limits cost this run, as end-of-run warnings (empty when nothing was lost).
@@ -441,6 +403,58 @@ fn fill_relative(s: &Stream, dir: usize, rev: usize, seg: &Segment, info: &mut T
         info.window = Some(seg.window);
         info.scale_factor = shift;
     }
+}
+
+/// Reads the frame's outermost TCP segment: its stream key, the facts the analysis needs and
+/// where it sits. `None` when it belongs to no stream.
+fn read_segment(d: &Dissection<'_>) -> Option<(FlowKey, Segment, Site)> {
+    let layer = d.first(Proto::Tcp)?;
+    let View::Tcp(tcp) = &layer.view else {
+        return None;
+    };
+    let layer_offset = layer.offset;
+    // TShark reads ports, seq, ack, flags and window (16 bytes) before it looks the
+    // conversation up; a header cut shorter than that has no stream. Inside an ICMP error
+    // the quoted header is not part of any stream.
+    if layer.bytes.len() < 16 || d.has(Proto::Icmp) || d.has(Proto::Icmpv6) {
+        return None;
+    }
+    let (src, dst) = d.ip_endpoints()?;
+    let (key, forward) = FlowKey::new(src, tcp.src_port(), dst, tcp.dst_port());
+    let raw = layer.bytes;
+    let hdr_len = u32::from(raw[12] >> 4) * 4;
+    // The segment length is known when the IP header says the segment holds the whole
+    // TCP header; otherwise (a "short segment") TShark numbers the stream but skips the
+    // sequence analysis.
+    let seglen = if tcp.has_fixed_header() {
+        Some(tcp.reported_len)
+    } else {
+        (d.ip_payload_end(layer.offset).saturating_sub(layer.offset) as u32).checked_sub(hdr_len)
+    };
+    let seg = Segment {
+        seq: crate::dissect::be32(raw, 4),
+        ack: crate::dissect::be32(raw, 8),
+        seglen: seglen.unwrap_or(0),
+        flags: crate::dissect::be16(raw, 12) & 0x0fff,
+        window: u32::from(crate::dissect::be16(raw, 14)),
+        frame: d.number,
+        now: d.frame.ts.as_nanos(),
+    };
+    let ws = if tcp.has_fixed_header() {
+        tcp.window_scale()
+    } else {
+        None
+    };
+    let (dir, rev) = if forward { (0, 1) } else { (1, 0) };
+    let at = Site {
+        dir,
+        rev,
+        layer_offset,
+        hdr_len,
+        seglen,
+        ws,
+    };
+    Some((key, seg, at))
 }
 
 /// Where a segment sits in its stream and frame (what [`on_segment`] needs besides it).
