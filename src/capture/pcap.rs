@@ -317,7 +317,10 @@ mod tests {
 
     /// A little-endian record header: 1 s, 2 us, caplen, orig_len 60.
     fn record_bytes(caplen: u32) -> Vec<u8> {
-        [1u32, 2, caplen, 60].iter().flat_map(|w| w.to_le_bytes()).collect()
+        [1u32, 2, caplen, 60]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect()
     }
 
     #[test]
@@ -332,12 +335,29 @@ mod tests {
         assert_eq!(span.header.orig_len, 60);
         assert!(span.check_whole(at, 20).is_ok());
         let cut = span.check_whole(at, 19).unwrap_err().to_string();
-        assert!(cut.contains("24") && cut.contains("20") && cut.contains("19"), "{cut}");
+        assert!(
+            cut.contains("24") && cut.contains("20") && cut.contains("19"),
+            "{cut}"
+        );
         // A header cut short, whatever the buffer holds.
         let short = h.read_record(at, &record_bytes(4)[..10], 10).unwrap_err();
-        assert!(matches!(short, CaptureError::Truncated { wanted: 16, got: 10, .. }));
+        assert!(matches!(
+            short,
+            CaptureError::Truncated {
+                wanted: 16,
+                got: 10,
+                ..
+            }
+        ));
         let beyond = h.read_record(at, &record_bytes(4), 12).unwrap_err();
-        assert!(matches!(beyond, CaptureError::Truncated { wanted: 16, got: 12, .. }));
+        assert!(matches!(
+            beyond,
+            CaptureError::Truncated {
+                wanted: 16,
+                got: 12,
+                ..
+            }
+        ));
         let huge = h.read_record(at, &record_bytes(u32::MAX), 16).unwrap_err();
         assert!(matches!(huge, CaptureError::Corrupt { offset: 24, .. }));
         // The modified format's header is 24 bytes: 16 are not enough.
