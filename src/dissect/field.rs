@@ -194,31 +194,7 @@ impl FieldDef {
         if self.name == "frame.protocols" || self.name.starts_with("_ws.") || self.needs.columns {
             return Depth::All;
         }
-        depth_for(self.proto)
-    }
-}
-
-/// How deep dissection must go for a layer of `proto` to be seen wherever it occurs. IP
-/// headers also occur quoted inside ICMP errors (and tunnelled), so `ip`/`ipv6` need the
-/// [`Depth::Tunnel`] layers, though not TCP or UDP; ARP stops at the network layer.
-pub fn depth_for(proto: Proto) -> Depth {
-    use Proto as P;
-    match proto {
-        P::Frame | P::Eth | P::Vlan | P::Ieee8021ad | P::Llc | P::Sll | P::Null | P::Raw => {
-            Depth::Link
-        }
-        P::Arp => Depth::Network,
-        P::Ip | P::Ipv6 | P::Ipv6HopOpts | P::Ipv6Routing | P::Ipv6Frag | P::Ipv6DstOpts => {
-            Depth::Tunnel
-        }
-        P::Icmp | P::Icmpv6 | P::Igmp | P::Udp => Depth::Datagram,
-        P::Tcp => Depth::Transport,
-        P::Tftp | P::Data => Depth::All,
-        P::Dns | P::Mdns => Depth::All,
-        P::Http | P::Ssdp | P::DataTextLines | P::Media | P::UrlencodedForm | P::Json | P::Xml => {
-            Depth::All
-        }
-        P::Ssh | P::Ntp | P::Dhcp | P::Teredo => Depth::All,
+        self.proto.depth()
     }
 }
 

@@ -5,16 +5,17 @@
 //! - Used only where no frame's output depends on the frames before it ([`eligible`]): a
 //!   regular capture file, `-T fields` or `-q`, no tracker, no `-z`, no `-w`, no `-l`, and
 //!   no `frame.time_delta_displayed`. Runs with trackers use [`super::pipeline`]; the rest
-//!   runs the sequential loop in [`mod@super::run`]. All give the same bytes on standard
+//!   runs the sequential loop in [`super::sequential`]. All give the same bytes on standard
 //!   output, the same damage and the same exit status (`tests/it/parallel.rs` compares
 //!   them block size by block size).
 //! - Each worker claims the next block, reads it ([`BlockReader::read_block`]), waits for the
 //!   block's [`Cursor`], walks its record headers and hands the next cursor on at once, then
 //!   dissects, filters and formats the block into its own buffer, and hands the text to
-//!   the [`OrderedOut`]. At most one block per worker is being decoded, so memory is fixed.
+//!   the [`OrderedOut`](super::blocks::OrderedOut). At most one block per worker is being decoded, so memory is fixed.
 //! - IP fragments are the one piece of state such a run keeps: a fragment frame is decoded
-//!   again at write time, in frame order, through the one shared [`Defragmenter`], exactly
-//!   as the sequential loop does.
+//!   again at write time, in frame order, through the one shared [`FrameStep`] (its
+//!   [`Defragmenter`](crate::track::defrag::Defragmenter)), exactly as the sequential loop
+//!   does.
 
 use std::io::{self, Write};
 use std::sync::Mutex;

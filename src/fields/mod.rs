@@ -16,7 +16,7 @@ use crate::dissect::{Dissection, Layer, Proto};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use crate::dissect::field::{Emit, Extract, FieldDef, Needs, depth_for};
+pub use crate::dissect::field::{Emit, Extract, FieldDef, Needs};
 pub use crate::value::{self, Base, FieldType, Value};
 
 /// Index of a field in the registry.
