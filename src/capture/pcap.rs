@@ -124,14 +124,31 @@ impl RecordSpan {
     ///
     /// # Errors
     /// [`CaptureError::Truncated`] when the file ends inside the record.
+    #[inline]
     pub fn check_whole(&self, at: RecordAt<'_>, available: u64) -> Result<(), CaptureError> {
         let total = self.total() as u64;
         if available < total {
-            return Err(CaptureError::truncated(
-                at.name, at.offset, total, available,
-            ));
+            return Err(at.truncated(total, available));
         }
         Ok(())
+    }
+}
+
+impl RecordAt<'_> {
+    /// The file ends `got` bytes into the record, which needs `wanted`.
+    #[cold]
+    fn truncated(self, wanted: u64, got: u64) -> CaptureError {
+        CaptureError::truncated(self.name, self.offset, wanted, got)
+    }
+
+    /// The record is impossible: `what` says why.
+    #[cold]
+    fn corrupt(self, what: String) -> CaptureError {
+        CaptureError::Corrupt {
+            name: self.name.to_string(),
+            offset: self.offset,
+            what,
+        }
     }
 }
 
@@ -184,6 +201,8 @@ impl FileHeader {
     /// # Errors
     /// [`CaptureError::Truncated`] when the file ends inside the header,
     /// [`CaptureError::Corrupt`] when its captured length is over [`MAX_RECORD_LEN`].
+    // Inlined: it runs once per record, and its errors are built out of line.
+    #[inline]
     pub fn read_record(
         &self,
         at: RecordAt<'_>,
@@ -193,23 +212,16 @@ impl FileHeader {
         let header_len = self.record_header_len();
         let header = match head.first_chunk::<RECORD_HEADER_LEN>() {
             Some(bytes) if available >= header_len as u64 => self.parse_record_header(bytes),
-            _ => {
-                let wanted = header_len as u64;
-                return Err(CaptureError::truncated(
-                    at.name, at.offset, wanted, available,
-                ));
-            }
+            _ => return Err(at.truncated(header_len as u64, available)),
         };
-        let caplen = check_caplen(header.caplen).map_err(|what| CaptureError::Corrupt {
-            name: at.name.to_string(),
-            offset: at.offset,
-            what,
-        })?;
-        Ok(RecordSpan {
-            header,
-            header_len,
-            caplen,
-        })
+        match check_caplen(header.caplen) {
+            Ok(caplen) => Ok(RecordSpan {
+                header,
+                header_len,
+                caplen,
+            }),
+            Err(what) => Err(at.corrupt(what)),
+        }
     }
 
     /// The record's timestamp, with an out-of-range sub-second field carried into seconds.
@@ -246,14 +258,22 @@ impl FileHeader {
 
 /// Checks a record's captured length against [`MAX_RECORD_LEN`]; returns it as a `usize`
 /// or a description of the problem. A caplen above the header's snaplen is accepted.
+#[inline]
 pub fn check_caplen(caplen: u32) -> Result<usize, String> {
     match usize::try_from(caplen) {
         Ok(len) if len <= MAX_RECORD_LEN => Ok(len),
-        _ => Err(format!(
-            "record claims a captured length of {caplen} bytes, more than the limit of \
-             {MAX_RECORD_LEN}"
-        )),
+        _ => Err(caplen_over_limit(caplen)),
     }
+}
+
+/// The message for a captured length over [`MAX_RECORD_LEN`] (out of line: never on the
+/// path of a good record).
+#[cold]
+fn caplen_over_limit(caplen: u32) -> String {
+    format!(
+        "record claims a captured length of {caplen} bytes, more than the limit of \
+         {MAX_RECORD_LEN}"
+    )
 }
 
 #[cfg(test)]

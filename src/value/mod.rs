@@ -218,6 +218,7 @@ pub trait TextOut {
     /// Appends up to `N` ASCII bytes that `write` puts at the start of the buffer it is given,
     /// returning how many. By default a stack buffer, then appended; the `ByteBuf` of JSON
     /// hands out its own tail, so the text is written where it stays, with no copy.
+    #[inline]
     fn fill<const N: usize>(&mut self, write: impl FnOnce(&mut [u8; N]) -> usize) {
         let mut buf = [0u8; N];
         let len = write(&mut buf).min(N);
@@ -272,6 +273,7 @@ impl TextOut for String {
 /// Writes bytes as colon-separated lowercase hex (`00:0c:29`), the way tshark prints FT_BYTES.
 /// Payloads make this the hottest function of JSON output, so it writes 32 bytes at a time
 /// straight into the output at fixed offsets (no bounds check, one 4-byte store per byte).
+#[inline]
 pub fn write_hex_colon<O: TextOut + ?Sized>(out: &mut O, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
@@ -333,6 +335,7 @@ pub fn push_hex_byte(out: &mut String, b: u8) {
 
 /// Appends an integer in decimal without going through `core::fmt` (the summary line is
 /// the hot path of the default output).
+#[inline]
 pub fn push_num<O: TextOut + ?Sized>(out: &mut O, n: impl itoa::Integer) {
     // Text already known to be valid: a String takes it without checking it again.
     out.push_text(itoa::Buffer::new().format(n));
@@ -405,6 +408,7 @@ const fn decimal_pairs() -> [[u8; 2]; 100] {
 }
 
 /// Appends `label` then the number (`" Seq="`, 42 → `" Seq=42"`).
+#[inline]
 pub fn push_labeled(out: &mut String, label: &str, n: impl itoa::Integer) {
     out.push_str(label);
     push_num(out, n);
