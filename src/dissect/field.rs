@@ -30,6 +30,8 @@ pub struct Needs {
     pub columns: bool,
     /// UDP conversation numbering (`udp.stream`).
     pub udp: bool,
+    /// ARP duplicate-address detection (the IP-to-MAC bindings seen so far).
+    pub arp: bool,
 }
 
 impl Needs {
@@ -40,30 +42,22 @@ impl Needs {
         echo: false,
         columns: false,
         udp: false,
+        arp: false,
     };
     /// TCP tracking.
     pub const TCP: Needs = Needs {
         tcp: true,
-        tftp: false,
-        echo: false,
-        columns: false,
-        udp: false,
+        ..Needs::NONE
     };
     /// TFTP tracking.
     pub const TFTP: Needs = Needs {
-        tcp: false,
         tftp: true,
-        echo: false,
-        columns: false,
-        udp: false,
+        ..Needs::NONE
     };
     /// UDP conversation numbering.
     pub const UDP: Needs = Needs {
-        tcp: false,
-        tftp: false,
-        echo: false,
-        columns: false,
         udp: true,
+        ..Needs::NONE
     };
     /// Everything (the summary columns read every tracker).
     pub const ALL: Needs = Needs {
@@ -72,14 +66,17 @@ impl Needs {
         echo: true,
         columns: true,
         udp: true,
+        arp: true,
+    };
+    /// ARP duplicate-address detection.
+    pub const ARP: Needs = Needs {
+        arp: true,
+        ..Needs::NONE
     };
     /// Echo matching.
     pub const ECHO: Needs = Needs {
-        tcp: false,
-        tftp: false,
         echo: true,
-        columns: false,
-        udp: false,
+        ..Needs::NONE
     };
 
     /// Union of two sets of needs.
@@ -90,6 +87,7 @@ impl Needs {
             echo: self.echo || o.echo,
             columns: self.columns || o.columns,
             udp: self.udp || o.udp,
+            arp: self.arp || o.arp,
         }
     }
 }

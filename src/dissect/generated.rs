@@ -24,6 +24,34 @@ pub struct Generated {
     pub pdu: Option<PduFrameInfo>,
     /// The SSH conversation state the frame starts in.
     pub ssh: Option<super::ssh::State>,
+    /// IP addresses this ARP message claims for a MAC other than the one that claimed them
+    /// before (`arp.duplicate-address-frame`).
+    pub arp: Option<ArpDuplicates>,
+}
+
+/// An IPv4 address an ARP message binds to a MAC other than the one an earlier frame bound
+/// it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArpDuplicate {
+    /// The address.
+    pub ip: [u8; 4],
+    /// The MAC the earlier frame bound it to.
+    pub earlier_mac: [u8; 6],
+    /// The earlier frame (the last one that bound the address to that MAC).
+    pub earlier_frame: u32,
+    /// Whole seconds since that frame.
+    pub seconds_since: u32,
+}
+
+/// What ARP duplicate-address detection found in one message: the sender's binding, then
+/// the target's (a reply's), each checked against the bindings seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ArpDuplicates {
+    /// Found for the sender's address, then for the target's.
+    pub found: [Option<ArpDuplicate>; 2],
+    /// The address the Info column names (`(duplicate use of X detected!)`): tshark's flag is
+    /// set by the last check made, so a target check that finds nothing clears it.
+    pub info: Option<[u8; 4]>,
 }
 
 /// `tcp.analysis.*` flag bits (Wireshark 4.0's TCP_A_* values).

@@ -124,6 +124,8 @@ pub fn requirements(output: &OutputKind, filter: &Filter) -> (Needs, Depth) {
         Depth::All
     } else if needs.tcp || needs.echo {
         Depth::Transport
+    } else if needs.arp {
+        Depth::Network
     } else {
         Depth::Link
     };

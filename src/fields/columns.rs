@@ -94,7 +94,8 @@ impl Columns {
                 }
                 write_stub_note(*note, &mut self.info);
             }
-            View::Arp(_) | View::Ipv4(_) | View::Ipv6(_) | View::Ipv6Ext(_) => {
+            View::Arp(a) => self.arp_layer(a, d),
+            View::Ipv4(_) | View::Ipv6(_) | View::Ipv6Ext(_) => {
                 self.network_layer(layer, fixed);
             }
             View::Icmp(m) => {
@@ -154,10 +155,21 @@ impl Columns {
         }
     }
 
-    /// ARP and the IP layers: the first IP header fixes Source and Destination (`fixed`).
+    /// ARP: its Info, and the duplicate-address note of the ARP tracker.
+    fn arp_layer(&mut self, a: &arp::Arp<'_>, d: &Dissection<'_>) {
+        self.replace_info(arp::column_name(a), |info| {
+            arp::info(a, info);
+            if let Some(ip) = d.generated.arp.and_then(|dups| dups.info) {
+                info.push_str(" (duplicate use of ");
+                write_ipv4(info, &ip);
+                info.push_str(" detected!)");
+            }
+        });
+    }
+
+    /// The IP layers: the first IP header fixes Source and Destination (`fixed`).
     fn network_layer(&mut self, layer: &Layer<'_>, fixed: &mut bool) {
         match &layer.view {
-            View::Arp(a) => self.replace_info(arp::column_name(a), |info| arp::info(a, info)),
             View::Ipv4(ip) if !*fixed => {
                 *fixed = true;
                 self.protocol = "IPv4";

@@ -4,6 +4,7 @@
 //! fills the frame's [`crate::dissect::Generated`] values, and keeps bounded state: every
 //! table has a named limit and an eviction rule.
 
+pub mod arp;
 pub mod defrag;
 pub mod echo;
 pub mod pdu;
@@ -77,6 +78,8 @@ pub struct Trackers {
     pub pdu: Option<pdu::PduTracker>,
     /// SSH conversations (runs with the TCP analysis).
     pub ssh: Option<ssh::SshTracker>,
+    /// ARP duplicate-address detection.
+    pub arp: Option<arp::ArpTracker>,
 }
 
 impl Trackers {
@@ -89,6 +92,7 @@ impl Trackers {
             udp: needs.udp.then(udp::UdpTracker::default),
             pdu: needs.tcp.then(pdu::PduTracker::default),
             ssh: needs.tcp.then(ssh::SshTracker::default),
+            arp: needs.arp.then(arp::ArpTracker::default),
         }
     }
 
@@ -123,6 +127,9 @@ impl Trackers {
         if let Some(t) = &mut self.ssh {
             t.observe(d);
         }
+        if let Some(t) = &mut self.arp {
+            t.observe(d);
+        }
     }
 
     /// What the trackers' limits cost this run, one warning per limit that was hit (empty
@@ -136,6 +143,9 @@ impl Trackers {
             out.extend(t.limit_warnings());
         }
         if let Some(t) = &self.echo {
+            out.extend(t.limit_warnings());
+        }
+        if let Some(t) = &self.arp {
             out.extend(t.limit_warnings());
         }
         out
