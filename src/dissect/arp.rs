@@ -511,7 +511,9 @@ mod tests {
         b[3] = 0x01;
         assert_eq!(info_of(&b).0, "Who has c0a81e80? Tell c0a81e81");
         // No protocol addresses at all.
-        let none = [0, 1, 8, 0, 6, 0, 0, 1, 0, 0x0c, 0x29, 0xaa, 0xbb, 1, 0, 0, 0, 0, 0, 0];
+        let none = [
+            0, 1, 8, 0, 6, 0, 0, 1, 0, 0x0c, 0x29, 0xaa, 0xbb, 1, 0, 0, 0, 0, 0, 0,
+        ];
         assert_eq!(info_of(&none).0, "ARP Announcement for <No address>");
     }
 }

@@ -14,6 +14,7 @@ mod pipeline;
 mod regression;
 mod stats;
 mod support;
+mod tcpdump_corpus;
 mod track_tcp;
 mod track_tftp;
 mod write;

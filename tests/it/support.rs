@@ -25,6 +25,21 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// The second reference corpus, tcpdump's test captures (`$WIRESIFT_TCPDUMP_CORPUS`), or
+/// None with a printed note saying the test is skipped.
+pub fn tcpdump_corpus(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("WIRESIFT_TCPDUMP_CORPUS") {
+        Some(dir) if Path::new(&dir).join("expected").is_dir() => Some(PathBuf::from(dir)),
+        _ => {
+            eprintln!(
+                "skipped: {test}: WIRESIFT_TCPDUMP_CORPUS is not set (point it at \
+                 shared/captures-tcpdump)"
+            );
+            None
+        }
+    }
+}
+
 /// Runs the wiresift binary with `args`.
 pub fn wiresift<I, S>(args: I) -> Output
 where
