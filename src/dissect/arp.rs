@@ -213,9 +213,8 @@ fn write_address(out: &mut String, arp: &Arp<'_>, which: Addr) {
 
 /// Hex digits without separators, cut with an ellipsis past [`MAX_HEX_ADDRESS`] bytes.
 fn write_plain_hex(out: &mut String, bytes: &[u8]) {
-    use std::fmt::Write as _;
-    for b in bytes.iter().take(MAX_HEX_ADDRESS) {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes.iter().take(MAX_HEX_ADDRESS) {
+        crate::value::push_hex_byte(out, b);
     }
     if bytes.len() > MAX_HEX_ADDRESS {
         out.push('\u{2026}');

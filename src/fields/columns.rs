@@ -14,8 +14,11 @@ use crate::fields::{Emit, FieldDef, FieldType, Needs, Value};
 /// Reusable buffers for one frame's columns (cleared, not reallocated, per frame).
 #[derive(Debug, Default, Clone)]
 pub struct Columns {
-    /// Protocol column.
+    /// Protocol column (read it through [`Columns::protocol_text`]: an undecoded EtherType
+    /// is written into `ethertype_hex` instead).
     pub protocol: &'static str,
+    /// tshark's `0x3030` Protocol column of an Ethernet II payload no dissector decodes.
+    ethertype_hex: Option<[u8; 6]>,
     /// Source column (UTF-8: written as bytes, since the address writers make ASCII).
     pub src: Vec<u8>,
     /// Destination column (UTF-8, as `src`).
@@ -44,6 +47,7 @@ impl Columns {
     /// Fills the columns for `d`.
     pub fn fill(&mut self, d: &Dissection<'_>, resolve: Resolve) {
         self.protocol = "";
+        self.ethertype_hex = None;
         self.src.clear();
         self.dst.clear();
         self.info.clear();
@@ -54,6 +58,7 @@ impl Columns {
                 break;
             }
         }
+        self.undecoded_ethertype(d);
         if let Some((src, dst)) = self.macs.take() {
             self.write_macs(src, dst, resolve);
         }
@@ -72,6 +77,34 @@ impl Columns {
             Some(Problem::Malformed { .. }) => self.info.push_str("[Malformed Packet]"),
             None => {}
         }
+    }
+
+    /// The Protocol column as text.
+    pub fn protocol_text(&self) -> &str {
+        match &self.ethertype_hex {
+            Some(hex) => std::str::from_utf8(hex).unwrap_or(self.protocol),
+            None => self.protocol,
+        }
+    }
+
+    /// An Ethernet II frame whose payload no dissector took: tshark's EtherType dissector
+    /// names the type in hex (`0x3030`) and the Info column keeps Ethernet's `Ethernet II`.
+    fn undecoded_ethertype(&mut self, d: &Dissection<'_>) {
+        let [.., before, last] = d.layers.as_slice() else {
+            return;
+        };
+        let View::Eth(e) = &before.view else {
+            return;
+        };
+        if last.proto != Proto::Data || e.ethertype() < 0x0600 || !self.info.is_empty() {
+            return;
+        }
+        let mut hex = *b"0x0000";
+        for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+            hex[2 + i] = crate::value::HEX_DIGITS[usize::from(e.ethertype() >> shift & 0xf)];
+        }
+        self.ethertype_hex = Some(hex);
+        self.info.push_str("Ethernet II");
     }
 
     /// Applies one layer; false when the layers after it must not touch the columns (the
@@ -327,7 +360,7 @@ fn with_columns<'a>(d: &Dissection<'a>, emit: &mut Emit<'_>, pick: fn(&Columns) 
 }
 
 fn col_protocol<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    with_columns(d, emit, |c| c.protocol.as_bytes());
+    with_columns(d, emit, |c| c.protocol_text().as_bytes());
 }
 fn col_info<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     with_columns(d, emit, |c| c.info.as_bytes());

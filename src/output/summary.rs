@@ -53,7 +53,7 @@ pub fn format_line(
     line.extend_from_slice(&cols.dst);
     pad_to(line, &cols.dst, 12);
     line.push(b' ');
-    line.extend_from_slice(cols.protocol.as_bytes());
+    line.extend_from_slice(cols.protocol_text().as_bytes());
     line.push(b' ');
     line.extend_from_slice(num.format(d.frame.orig_len).as_bytes());
     line.push(b' ');

@@ -314,7 +314,7 @@ fn hex_chunk(buf: &mut [u8; HEX_CHUNK * 3 + 1], chunk: &[u8], last: bool) -> usi
 static HEX_COLON: [[u8; 4]; 256] = hex_colon_table();
 
 /// The lowercase hex digits.
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+pub const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 const fn hex_colon_table() -> [[u8; 4]; 256] {
     let mut table = [[b':'; 4]; 256];

@@ -9,13 +9,13 @@ use crate::support::{captures_in, stdout, tcpdump_corpus, wiresift};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// `-T fields` cells that agree, on frames of known protocols. Measured at 99.59 % after the
-/// ARP rules; raise it as decoding improves.
-const KNOWN_FIELDS_FLOOR: f64 = 0.995;
-/// Summary lines that agree, on frames of known protocols. Measured at 92.4 % after the ARP
-/// rules; the rest are listed by the test (unknown EtherTypes, ICMP extended echo, BIG TCP
-/// lengths, `[Packet size limited during capture]` notes).
-const KNOWN_SUMMARY_FLOOR: f64 = 0.92;
+/// `-T fields` cells that agree, on frames of known protocols. Measured at 99.80 % after the
+/// ARP and EtherType rules; raise it as decoding improves.
+const KNOWN_FIELDS_FLOOR: f64 = 0.998;
+/// Summary lines that agree, on frames of known protocols. Measured at 97.2 % after the ARP
+/// and EtherType rules; the rest are listed by the test (ICMP extended echo, BIG TCP lengths,
+/// `[Packet size limited during capture]` notes, ...).
+const KNOWN_SUMMARY_FLOOR: f64 = 0.97;
 
 fn rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
