@@ -125,9 +125,12 @@ pub fn info(icmp: &Icmp<'_>, ttl: Option<u8>, request_in: Option<u32>, out: &mut
         }
         return;
     }
-    out.push_str(name);
-    if let Some(code) = code_name(kind, icmp.code()) {
-        let _ = write!(out, " ({code})");
+    match code_name(kind, icmp.code()) {
+        // tshark writes the type padded to 20 characters, then the code.
+        Some(code) => {
+            let _ = write!(out, "{name:<20} ({code})");
+        }
+        None => out.push_str(name),
     }
 }
 
@@ -153,10 +156,25 @@ fn code_name(kind: u8, code: u8) -> Option<&'static str> {
             "Time to live exceeded in transit",
             "Fragment reassembly time exceeded",
         ],
+        EXTENDED_ECHO_REQUEST => &["No error"],
+        EXTENDED_ECHO_REPLY => &EXTENDED_ECHO_REPLY_CODES,
         _ => return None,
     };
     table.get(code as usize).copied()
 }
+
+/// RFC 8335 PROBE: extended echo request and reply.
+const EXTENDED_ECHO_REQUEST: u8 = 42;
+const EXTENDED_ECHO_REPLY: u8 = 43;
+
+/// The codes of an extended echo reply (RFC 8335 §3), as tshark names them.
+const EXTENDED_ECHO_REPLY_CODES: [&str; 5] = [
+    "No error",
+    "Malformed Query",
+    "No Such Interface",
+    "No Such Table Entry",
+    "Multiple Interfaces Satisfy Query",
+];
 
 const UNREACH_CODES: [&str; 16] = [
     "Network unreachable",
@@ -192,6 +210,8 @@ pub static TYPES: &[(u64, &str)] = &[
     (14, "Timestamp reply"),
     (17, "Address mask request"),
     (18, "Address mask reply"),
+    (42, "Extended Echo request"),
+    (43, "Extended Echo reply"),
 ];
 
 fn checksum_status(icmp: &Icmp<'_>) -> u64 {
@@ -336,5 +356,18 @@ mod tests {
         let c = internet_checksum(&msg, 0);
         msg[2..4].copy_from_slice(&c.to_be_bytes());
         assert_eq!(internet_checksum(&msg, 0), 0);
+    }
+
+    #[test]
+    fn extended_echo_pads_its_name_and_names_its_code() {
+        // Type 43 (extended echo reply), code 2, checksum, id 1, seq 1, L-bit flags.
+        let bytes = [43, 2, 0, 0, 0, 1, 1, 0];
+        let icmp = Icmp {
+            buf: &bytes,
+            checksum_ok: None,
+        };
+        let mut s = String::new();
+        info(&icmp, None, None, &mut s);
+        assert_eq!(s, "Extended Echo reply  (No Such Interface)");
     }
 }
