@@ -4,7 +4,7 @@
 //! 802.3 length and an LLC header follows; 0x8100 / 0x9100 are 802.1Q tags and 0x88a8 an
 //! 802.1ad service tag, each 4 bytes, stacked at most [`MAX_VLAN_TAGS`] deep.
 
-use super::{Proto, View, Walker, array, be16, byte, dispatch_ethertype};
+use super::{Problem, Proto, View, Walker, array, be16, byte, dispatch_ethertype};
 use crate::dissect::field::{FieldDef, Value};
 use crate::field;
 
@@ -129,6 +129,32 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         dissect_llc(w, next, &payload[..len]);
     } else {
         dispatch_ethertype(w, eth.ethertype(), next, payload);
+        note_cut_trailer(w, offset);
+    }
+}
+
+/// A frame cut by the snaplen whose IP datagram ends inside the captured bytes has a
+/// trailer tshark cannot read whole: its Ethernet trailer check runs past the captured
+/// bytes, and the frame gets `[Packet size limited during capture]`.
+fn note_cut_trailer(w: &mut Walker<'_, '_>, eth_offset: usize) {
+    let d = &*w.d;
+    let captured = d.frame.data.len();
+    if d.expert.problem.is_some() || captured as u64 >= u64::from(d.frame.orig_len) {
+        return;
+    }
+    let ip_end = d
+        .layers
+        .iter()
+        .filter(|l| l.offset > eth_offset)
+        .find_map(|l| match &l.view {
+            View::Ipv4(ip) => Some(l.offset + usize::from(ip.total_len())),
+            View::Ipv6(ip) => Some(l.offset + super::ipv6::HEADER_LEN + usize::from(ip.plen())),
+            _ => None,
+        });
+    if ip_end.is_some_and(|end| end < captured) {
+        w.d.expert
+            .problem
+            .get_or_insert(Problem::CutBySnaplen { proto: Proto::Eth });
     }
 }
 

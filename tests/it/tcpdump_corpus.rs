@@ -15,7 +15,7 @@ const KNOWN_FIELDS_FLOOR: f64 = 0.998;
 /// Summary lines that agree, on frames of known protocols. Measured at 97.2 % after the ARP
 /// and EtherType rules; the rest are listed by the test (ICMP extended echo, BIG TCP lengths,
 /// `[Packet size limited during capture]` notes, ...).
-const KNOWN_SUMMARY_FLOOR: f64 = 0.97;
+const KNOWN_SUMMARY_FLOOR: f64 = 0.975;
 
 fn rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
