@@ -424,6 +424,18 @@ macro_rules! generated {
     };
 }
 
+/// `tcp.ack`: relative to the peer's first sequence number when the ACK flag is set; on a
+/// segment without it, tshark shows the raw field (0 on a plain SYN).
+fn ack_number<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
+    let View::Tcp(t) = &layer.view else {
+        return;
+    };
+    if let Some(g) = analysis_of(layer, d) {
+        let ack = if g.has_ack { g.rel_ack } else { t.ack() };
+        emit(Value::Uint(u64::from(ack)));
+    }
+}
+
 macro_rules! analysis_flag {
     ($name:literal, $label:literal, $bit:expr) => {
         FieldDef::new($name, $label, FieldType::None, Proto::Tcp, {
@@ -503,9 +515,14 @@ pub static FIELDS: &[FieldDef] = &[
     generated!("tcp.nxtseq", "Next Sequence Number", U32, |g| g
         .nxtseq
         .map(|n| n as u64)),
-    generated!("tcp.ack", "Acknowledgment Number", U32, |g| g
-        .has_ack
-        .then_some(g.rel_ack as u64)),
+    FieldDef::new(
+        "tcp.ack",
+        "Acknowledgment Number",
+        FieldType::U32,
+        Proto::Tcp,
+        ack_number,
+    )
+    .generated(Needs::TCP),
     field!(
         "tcp.ack_raw",
         "Acknowledgment number (raw)",
