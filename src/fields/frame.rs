@@ -46,6 +46,8 @@ impl Entries {
         match (&layer.view, layer.proto) {
             (_, Proto::Data) if layer.offset == 0 => Some(&self.data),
             (crate::dissect::View::Eth(e), Proto::Eth) if e.is_length() => Some(&self.eth),
+            // An Ethernet header cut short never reached the EtherType dissector.
+            (crate::dissect::View::Stub(_), Proto::Eth) => Some(&self.eth),
             // tshark's IGMP hands membership messages to a version dissector of the same name.
             (crate::dissect::View::Igmp(m), Proto::Igmp) if m.version().is_some() => {
                 Some(&self.igmp)
