@@ -147,7 +147,7 @@ fn note_cut_trailer(w: &mut Walker<'_, '_>, eth_offset: usize) {
         .iter()
         .filter(|l| l.offset > eth_offset)
         .find_map(|l| match &l.view {
-            View::Ipv4(ip) => Some(l.offset + usize::from(ip.total_len())),
+            View::Ipv4(ip) => Some(l.offset + ip.datagram_len()),
             View::Ipv6(ip) => Some(l.offset + super::ipv6::HEADER_LEN + usize::from(ip.plen())),
             _ => None,
         });

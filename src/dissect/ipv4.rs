@@ -16,6 +16,9 @@ pub const MIN_HEADER_LEN: usize = 20;
 #[derive(Debug, Clone, Copy)]
 pub struct Ipv4<'a> {
     header: &'a [u8],
+    /// Bytes the frame reports from this header on: the datagram's length when the header
+    /// says 0 (TCP segmentation offload, BIG TCP), as tshark takes it.
+    reported: u32,
 }
 
 impl<'a> Ipv4<'a> {
@@ -26,7 +29,12 @@ impl<'a> Ipv4<'a> {
         if ihl < MIN_HEADER_LEN {
             return Err("bogus IPv4 header length (less than 20 bytes)");
         }
-        buf.get(..ihl).map(|header| Ipv4 { header }).ok_or("short")
+        buf.get(..ihl)
+            .map(|header| Ipv4 {
+                header,
+                reported: 0,
+            })
+            .ok_or("short")
     }
     /// Version nibble.
     pub fn version(&self) -> u8 {
@@ -40,9 +48,17 @@ impl<'a> Ipv4<'a> {
     pub fn dsfield(&self) -> u8 {
         byte(self.header, 1)
     }
-    /// Total length.
+    /// Total length, as the header says.
     pub fn total_len(&self) -> u16 {
         be16(self.header, 2)
+    }
+    /// The datagram's length: the total length, or, when that is 0 (segmentation offload),
+    /// what the frame reports from the header on.
+    pub fn datagram_len(&self) -> usize {
+        match self.total_len() {
+            0 if self.reported > 0 => self.reported as usize,
+            len => usize::from(len),
+        }
     }
     /// Identification.
     pub fn id(&self) -> u16 {
@@ -114,7 +130,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
         // tshark hands an EtherType-0x0800 packet with version 6 to the IPv6 dissector.
         return super::ipv6::dissect(w, offset, data);
     }
-    let ip = match Ipv4::new_checked(data) {
+    let mut ip = match Ipv4::new_checked(data) {
         Ok(ip) => ip,
         Err("short") => return w.short(Proto::Ip, offset, data),
         Err(_) => {
@@ -128,7 +144,8 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
             );
         }
     };
-    let end = (ip.total_len() as usize).clamp(ip.hdr_len(), data.len());
+    ip.reported = (w.d.frame.orig_len as usize).saturating_sub(offset) as u32;
+    let end = ip.datagram_len().clamp(ip.hdr_len(), data.len());
     let bytes = &data[..end];
     w.d.has_fragment |= ip.is_fragment();
     if !w.push(Proto::Ip, offset, bytes, View::Ipv4(ip)) {
@@ -270,7 +287,7 @@ pub static FIELDS: &[FieldDef] = &[
         |ip, d| Some(Value::Uint((ip.dsfield() & 3) as u64))
     ),
     field!("ip.len", "Total Length", U16, Ip, Ipv4, |ip, d| Some(
-        Value::Uint(ip.total_len() as u64)
+        Value::Uint(ip.datagram_len() as u64)
     )),
     field!("ip.id", "Identification", U16, Ip, Ipv4, |ip, d| Some(
         Value::Uint(ip.id() as u64)
@@ -401,5 +418,19 @@ mod tests {
         h[20..28].copy_from_slice(&[148, 4, 0, 0, 1, 68, 0, 0]);
         let ip = Ipv4::new_checked(&h).unwrap();
         assert_eq!(ip.option_types().collect::<Vec<_>>(), vec![148, 1, 68, 0]);
+    }
+
+    #[test]
+    fn zero_total_length_takes_the_reported_length() {
+        let mut header = [0u8; 20];
+        header[0] = 0x45;
+        let mut ip = Ipv4::new_checked(&header).unwrap();
+        assert_eq!(ip.datagram_len(), 0, "nothing reported: the header's 0");
+        ip.reported = 80_102;
+        assert_eq!(ip.datagram_len(), 80_102);
+        header[3] = 40;
+        let mut ip = Ipv4::new_checked(&header).unwrap();
+        ip.reported = 80_102;
+        assert_eq!(ip.datagram_len(), 40, "a non-zero total length is kept");
     }
 }

@@ -248,7 +248,7 @@ impl<'a> Dissection<'a> {
             .rev()
             .filter(|l| l.offset < offset)
             .find_map(|l| match &l.view {
-                View::Ipv4(ip) => Some(l.offset + (ip.total_len() as usize).max(ip.hdr_len())),
+                View::Ipv4(ip) => Some(l.offset + ip.datagram_len().max(ip.hdr_len())),
                 View::Ipv6(ip) => Some(l.offset + ipv6::HEADER_LEN + ip.plen() as usize),
                 _ => None,
             })

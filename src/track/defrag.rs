@@ -136,7 +136,7 @@ pub fn fragment_of<'a>(d: &Dissection<'a>) -> Option<Fragment<'a>> {
                     proto: ip.proto(),
                 };
                 let payload = layer.bytes.get(ip.hdr_len()..).unwrap_or(&[]);
-                let complete = complete && layer.bytes.len() >= ip.total_len() as usize;
+                let complete = complete && layer.bytes.len() >= ip.datagram_len();
                 return Some(Fragment {
                     key,
                     offset: ip.frag_offset() as usize * 8,
