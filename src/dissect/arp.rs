@@ -127,6 +127,7 @@ impl<'a> Arp<'a> {
 
 /// Dissects an ARP message.
 pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
+    w.d.has_arp = true;
     match Arp::new_checked(data) {
         Some(arp) => {
             w.push(Proto::Arp, offset, data, View::Arp(arp));

@@ -139,7 +139,8 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
 fn note_cut_trailer(w: &mut Walker<'_, '_>, eth_offset: usize) {
     let d = &*w.d;
     let captured = d.frame.data.len();
-    if d.expert.problem.is_some() || captured as u64 >= u64::from(d.frame.orig_len) {
+    // Nearly every frame is captured whole: that test first.
+    if captured as u64 >= u64::from(d.frame.orig_len) || d.expert.problem.is_some() {
         return;
     }
     let ip_end = d

@@ -144,7 +144,9 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
             );
         }
     };
-    ip.reported = (w.d.frame.orig_len as usize).saturating_sub(offset) as u32;
+    if ip.total_len() == 0 {
+        ip.reported = (w.d.frame.orig_len as usize).saturating_sub(offset) as u32;
+    }
     let end = ip.datagram_len().clamp(ip.hdr_len(), data.len());
     let bytes = &data[..end];
     w.d.has_fragment |= ip.is_fragment();

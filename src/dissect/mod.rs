@@ -175,6 +175,8 @@ pub struct Dissection<'a> {
     /// An IP layer is a fragment (IPv4 MF or offset, an IPv6 fragment header that is not
     /// atomic): the cheap test before reassembly looks closer.
     pub has_fragment: bool,
+    /// An ARP message was dissected (the ARP tracker's fast test).
+    pub has_arp: bool,
 }
 
 impl<'a> Dissection<'a> {
@@ -196,6 +198,7 @@ impl<'a> Dissection<'a> {
             expert: Expert::default(),
             generated: Generated::default(),
             has_fragment: false,
+            has_arp: false,
         }
     }
 
@@ -476,6 +479,7 @@ pub fn dissect_into<'a>(
     d.expert = Expert::default();
     d.generated = Generated::default();
     d.has_fragment = false;
+    d.has_arp = false;
     d.layers.push(Layer {
         proto: Proto::Frame,
         offset: 0,

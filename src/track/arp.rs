@@ -123,6 +123,10 @@ impl ArpTracker {
 
 /// The frame's ARP request or reply, when it is Ethernet over IPv4.
 fn arp_of<'l>(d: &'l Dissection<'_>) -> Option<&'l Arp<'l>> {
+    // This runs on every frame of a summary: the dissector's flag spares the others a search.
+    if !d.has_arp {
+        return None;
+    }
     let layer = d.first(Proto::Arp)?;
     let View::Arp(arp) = &layer.view else {
         return None;

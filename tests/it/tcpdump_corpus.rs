@@ -9,13 +9,13 @@ use crate::support::{captures_in, stdout, tcpdump_corpus, wiresift};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// `-T fields` cells that agree, on frames of known protocols. Measured at 99.80 % after the
-/// ARP and EtherType rules; raise it as decoding improves.
-const KNOWN_FIELDS_FLOOR: f64 = 0.998;
-/// Summary lines that agree, on frames of known protocols. Measured at 97.2 % after the ARP
-/// and EtherType rules; the rest are listed by the test (ICMP extended echo, BIG TCP lengths,
+/// `-T fields` cells that agree, on frames of known protocols. Measured at 99.87 % after the
+/// ARP, EtherType, TCP ACK and IPv4 length-0 rules; raise it as decoding improves.
+const KNOWN_FIELDS_FLOOR: f64 = 0.9985;
+/// Summary lines that agree, on frames of known protocols. Measured at 98.1 % after the same
+/// rules; the rest are listed by the test (ICMP extended echo, BIG TCP lengths,
 /// `[Packet size limited during capture]` notes, ...).
-const KNOWN_SUMMARY_FLOOR: f64 = 0.975;
+const KNOWN_SUMMARY_FLOOR: f64 = 0.98;
 
 fn rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
