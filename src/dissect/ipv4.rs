@@ -108,6 +108,12 @@ impl<'a> Ipv4<'a> {
     pub fn is_fragment(&self) -> bool {
         self.mf() || self.frag_offset() != 0
     }
+    /// True when tshark treats the datagram as a fragment, of which `captured` bytes (header
+    /// included) are in the frame: it reassembles only a fragment captured whole, and
+    /// dissects a first fragment cut short as if it were the whole datagram.
+    pub fn dissected_as_fragment(&self, captured: usize) -> bool {
+        self.is_fragment() && (self.frag_offset() != 0 || captured >= self.datagram_len())
+    }
     /// Option types, in order (EOL ends the list).
     pub fn option_types(&self) -> impl Iterator<Item = u8> + 'a {
         let mut rest = self.options();
@@ -149,7 +155,8 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     }
     let end = ip.datagram_len().clamp(ip.hdr_len(), data.len());
     let bytes = &data[..end];
-    w.d.has_fragment |= ip.is_fragment();
+    let as_fragment = ip.dissected_as_fragment(bytes.len());
+    w.d.has_fragment |= as_fragment;
     if !w.push(Proto::Ip, offset, bytes, View::Ipv4(ip)) {
         return;
     }
@@ -158,7 +165,7 @@ pub fn dissect<'a>(w: &mut Walker<'a, '_>, offset: usize, data: &'a [u8]) {
     }
     let payload = &bytes[ip.hdr_len()..];
     let next = offset + ip.hdr_len();
-    if ip.is_fragment() && !w.d.has(Proto::Icmp) {
+    if as_fragment && !w.d.has(Proto::Icmp) {
         w.fragment_payload(ip.proto(), next, payload);
     } else {
         dispatch_ip_proto(w, ip.proto(), next, payload);

@@ -211,7 +211,7 @@ impl Columns {
                 self.dst.clear();
                 write_ipv4(&mut self.src, &ip.src());
                 write_ipv4(&mut self.dst, &ip.dst());
-                if ip.is_fragment() {
+                if ip.dissected_as_fragment(layer.bytes.len()) {
                     self.info.clear();
                     ipv4::fragment_info(ip, &mut self.info);
                 }

@@ -126,7 +126,7 @@ pub fn fragment_of<'a>(d: &Dissection<'a>) -> Option<Fragment<'a>> {
     for layer in &d.layers {
         match &layer.view {
             View::Ipv4(ip) => {
-                if !ip.is_fragment() {
+                if !ip.dissected_as_fragment(layer.bytes.len()) {
                     return None;
                 }
                 let key = FragKey {
