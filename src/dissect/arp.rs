@@ -254,6 +254,7 @@ fn mars_text(op: u16) -> Option<&'static str> {
 /// opcode by opcode as tshark's `dissect_arp` does.
 pub fn info(arp: &Arp<'_>, out: &mut String) {
     use Addr::{SenderHw as Sha, SenderProto as Spa, TargetHw as Tha, TargetProto as Tpa};
+    use std::fmt::Write as _;
     if !arp.complete {
         return;
     }
@@ -274,17 +275,14 @@ pub fn info(arp: &Arp<'_>, out: &mut String) {
         9 => write_pair(out, arp, "", Sha, " is at ", Spa),
         10 => out.push_str("ARP NAK"),
         24 | 25 => {
-            use std::fmt::Write as _;
             let _ = write!(out, "Experimental {} ( opcode {op} )", op - 23);
         }
         0 | 65535 => {
-            use std::fmt::Write as _;
             let _ = write!(out, "Reserved opcode {op}");
         }
         _ => match mars_text(op) {
             Some(text) => write_pair(out, arp, text, Sha, " at ", Spa),
             None => {
-                use std::fmt::Write as _;
                 let _ = write!(out, "Unknown ARP opcode 0x{op:04x}");
             }
         },

@@ -147,11 +147,7 @@ fn note_cut_trailer(w: &mut Walker<'_, '_>, eth_offset: usize) {
         .layers
         .iter()
         .filter(|l| l.offset > eth_offset)
-        .find_map(|l| match &l.view {
-            View::Ipv4(ip) => Some(l.offset + ip.datagram_len()),
-            View::Ipv6(ip) => Some(l.offset + super::ipv6::HEADER_LEN + usize::from(ip.plen())),
-            _ => None,
-        });
+        .find_map(super::Layer::ip_datagram_end);
     if ip_end.is_some_and(|end| end < captured) {
         w.d.expert
             .problem

@@ -113,6 +113,18 @@ pub struct Layer<'a> {
     pub view: View<'a>,
 }
 
+impl Layer<'_> {
+    /// Where the datagram of an IPv4 or IPv6 layer ends in the frame, as its header says
+    /// (`None` for other layers).
+    pub fn ip_datagram_end(&self) -> Option<usize> {
+        match &self.view {
+            View::Ipv4(ip) => Some(self.offset + ip.datagram_len().max(ip.hdr_len())),
+            View::Ipv6(ip) => Some(self.offset + ipv6::HEADER_LEN + ip.plen() as usize),
+            _ => None,
+        }
+    }
+}
+
 /// What went wrong with a frame, as tshark's expert notes name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -250,11 +262,7 @@ impl<'a> Dissection<'a> {
             .iter()
             .rev()
             .filter(|l| l.offset < offset)
-            .find_map(|l| match &l.view {
-                View::Ipv4(ip) => Some(l.offset + ip.datagram_len().max(ip.hdr_len())),
-                View::Ipv6(ip) => Some(l.offset + ipv6::HEADER_LEN + ip.plen() as usize),
-                _ => None,
-            })
+            .find_map(Layer::ip_datagram_end)
             .unwrap_or(self.frame.orig_len as usize)
     }
 

@@ -7,7 +7,9 @@
 //!   wiresift decodes completely must match cell for cell; the rest are measured and may not
 //!   fall below the agreement recorded here.
 
-use crate::support::{capture, captures_in, corpus, root, stderr, stdout, wiresift};
+use crate::support::{
+    capture, captures_in, corpus, fold_spaces, read_tsv, root, stderr, stdout, wiresift,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -56,13 +58,6 @@ fn known(capture: &str, frame: u32, what: &str) -> bool {
     KNOWN_DIFFERENCES
         .iter()
         .any(|(c, f, w, _)| *c == capture && *f == frame && (*w == what || *w == "*"))
-}
-
-fn read_tsv(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
 }
 
 /// Runs `-T fields` with the reference's header and returns (header, rows) of both.
@@ -115,12 +110,11 @@ fn summary_differences(cap: &Path, reference: &Path, extra: &[&str]) -> Vec<(u32
     let mut args = extra.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     args.extend(["-r".to_string(), cap.display().to_string()]);
     let got = stdout(&wiresift(&args));
-    let norm = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-    let got: Vec<String> = got.lines().map(norm).collect();
+    let got: Vec<String> = got.lines().map(fold_spaces).collect();
     want.lines()
         .enumerate()
         .filter_map(|(i, w)| {
-            let w = norm(w);
+            let w = fold_spaces(w);
             let g = got.get(i).cloned().unwrap_or_default();
             (w != g).then(|| (i as u32 + 1, w, g))
         })

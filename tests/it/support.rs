@@ -52,6 +52,19 @@ where
         .expect("the wiresift binary runs")
 }
 
+/// Tab-separated rows of `text`, blank lines left out.
+pub fn read_tsv(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// A summary line with its runs of spaces folded into one (tshark pads its columns).
+pub fn fold_spaces(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -5,7 +5,7 @@
 //! wiresift all knows (`-G protocols`): a frame of a protocol wiresift does not decode cannot
 //! agree. Both figures are printed; the counted ones may not fall below the floors here.
 
-use crate::support::{captures_in, stdout, tcpdump_corpus, wiresift};
+use crate::support::{captures_in, fold_spaces, read_tsv, stdout, tcpdump_corpus, wiresift};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -17,13 +17,6 @@ const KNOWN_FIELDS_FLOOR: f64 = 0.9988;
 /// rules; the rest are listed by the test (ICMP extended echo, BIG TCP lengths,
 /// `[Packet size limited during capture]` notes, ...).
 const KNOWN_SUMMARY_FLOOR: f64 = 0.98;
-
-fn rows(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
 
 /// The protocol names wiresift decodes, plus tshark's `ethertype` pseudo-protocol.
 fn known_protocols() -> BTreeSet<String> {
@@ -65,7 +58,7 @@ fn compare(cap: &Path, expected: &Path, known: &BTreeSet<String>, tally: &mut Ta
     let Ok(reference) = std::fs::read_to_string(expected.join(format!("{name}.fields.tsv"))) else {
         return;
     };
-    let want = rows(&reference);
+    let want = read_tsv(&reference);
     let Some(header) = want.first() else {
         return;
     };
@@ -82,12 +75,11 @@ fn compare(cap: &Path, expected: &Path, known: &BTreeSet<String>, tally: &mut Ta
     for f in header {
         args.extend(["-e".to_string(), f.clone()]);
     }
-    let got = rows(&stdout(&wiresift(&args)));
+    let got = read_tsv(&stdout(&wiresift(&args)));
     let summary_want =
         std::fs::read_to_string(expected.join(format!("{name}.summary.txt"))).unwrap_or_default();
     let summary_got = stdout(&wiresift(["-r".to_string(), cap.display().to_string()]));
-    let norm = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-    let summary_got: Vec<String> = summary_got.lines().map(norm).collect();
+    let summary_got: Vec<String> = summary_got.lines().map(fold_spaces).collect();
     for (i, row) in want.iter().enumerate().skip(1) {
         let is_known = protocols_at
             .and_then(|p| row.get(p))
@@ -104,7 +96,9 @@ fn compare(cap: &Path, expected: &Path, known: &BTreeSet<String>, tally: &mut Ta
             }
         }
         if let Some(line) = summary_want.lines().nth(i - 1) {
-            let agree = summary_got.get(i - 1).is_some_and(|g| *g == norm(line));
+            let agree = summary_got
+                .get(i - 1)
+                .is_some_and(|g| *g == fold_spaces(line));
             Tally::count(&mut tally.lines, is_known, agree);
             if is_known && !agree {
                 *tally.misses.entry(format!("summary: {name}")).or_default() += 1;
