@@ -400,7 +400,7 @@ fn userappl() -> String {
 
 /// The precision a frame's timestamp needs to be stored exactly.
 fn needed_precision(frame: &Frame<'_>) -> TsPrecision {
-    if frame.precision == TsPrecision::Nano || frame.ts.nanos % NANOS_PER_MICRO != 0 {
+    if frame.precision == TsPrecision::Nano || !frame.ts.nanos.is_multiple_of(NANOS_PER_MICRO) {
         TsPrecision::Nano
     } else {
         TsPrecision::Micro

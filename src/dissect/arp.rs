@@ -196,10 +196,11 @@ fn write_address(out: &mut String, arp: &Arp<'_>, which: Addr) {
         return;
     }
     let hardware = matches!(which, Addr::SenderHw | Addr::TargetHw);
-    if hardware && matches!(arp.hw_type(), 1 | 6) {
-        if let Ok(mac) = <[u8; 6]>::try_from(bytes) {
-            return write_mac(out, &mac);
-        }
+    if hardware
+        && matches!(arp.hw_type(), 1 | 6)
+        && let Ok(mac) = <[u8; 6]>::try_from(bytes)
+    {
+        return write_mac(out, &mac);
     }
     if !hardware {
         if let (0x0800 | 0xcc, Ok(ip)) = (arp.proto_type(), <[u8; 4]>::try_from(bytes)) {

@@ -467,10 +467,10 @@ macro_rules! generated_time {
 use super::generated::analysis as a;
 
 fn flags_str_field<'a>(layer: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
-    if let View::Tcp(t) = &layer.view {
-        if t.has_fixed_header() {
-            emit(Value::Text(&flags_str(t.flags())));
-        }
+    if let View::Tcp(t) = &layer.view
+        && t.has_fixed_header()
+    {
+        emit(Value::Text(&flags_str(t.flags())));
     }
 }
 

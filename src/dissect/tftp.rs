@@ -262,10 +262,10 @@ fn opcode_field<'a>(l: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
 }
 
 fn source_file<'a>(l: &Layer<'a>, _: &Dissection<'a>, emit: &mut Emit<'_>) {
-    if let Some(t) = view(l).filter(|t| t.opcode() == opcode::RRQ) {
-        if let Some(f) = t.filename() {
-            emit(Value::Str(f));
-        }
+    if let Some(t) = view(l).filter(|t| t.opcode() == opcode::RRQ)
+        && let Some(f) = t.filename()
+    {
+        emit(Value::Str(f));
     }
 }
 

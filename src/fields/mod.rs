@@ -99,10 +99,10 @@ impl Registry {
             .collect();
         let mut by_proto = vec![Vec::new(); Proto::ALL.len()];
         for (i, f) in fields.iter().enumerate() {
-            if f.ftype != FieldType::Protocol {
-                if let Some(list) = by_proto.get_mut(f.proto as usize) {
-                    list.push(FieldId(i as u16));
-                }
+            if f.ftype != FieldType::Protocol
+                && let Some(list) = by_proto.get_mut(f.proto as usize)
+            {
+                list.push(FieldId(i as u16));
             }
         }
         Registry {

@@ -118,10 +118,10 @@ impl<'s> Checker<'s> {
             m.push_str(&format!(
                 " Did you mean \"{base} -{rest}\"? (A binary minus needs a space before it.)"
             ));
-        } else if name_like(name) {
-            if let Some(s) = self.reg.suggest(name) {
-                m.push_str(&format!(" Did you mean \"{s}\"?"));
-            }
+        } else if name_like(name)
+            && let Some(s) = self.reg.suggest(name)
+        {
+            m.push_str(&format!(" Did you mean \"{s}\"?"));
         }
         at(span, m)
     }
@@ -465,12 +465,11 @@ impl<'s> Checker<'s> {
             };
             // A word that names a field but reads as a literal of the wanted type
             // (`tftp.source_file == data`) is the literal.
-            if let (Some(w), false) = (want, layered) {
-                if !comparable(w.class(), ty.class()) {
-                    if let Ok(k) = self.literal(e, w) {
-                        return Ok((Val::Const(k), w.loose()));
-                    }
-                }
+            if let (Some(w), false) = (want, layered)
+                && !comparable(w.class(), ty.class())
+                && let Ok(k) = self.literal(e, w)
+            {
+                return Ok((Val::Const(k), w.loose()));
             }
             return Ok((Val::Field(self.field_ref(e, id)), ty));
         }

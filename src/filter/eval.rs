@@ -540,10 +540,10 @@ fn each_extremum(args: &[Val], want: Ordering, d: &Dissection<'_>, out: &mut dyn
     let mut best: Option<V<'static>> = None;
     for a in args.iter() {
         each(a, d, &mut |x| {
-            if let Some(x) = owned(&x) {
-                if best.is_none_or(|b| order(&x, &b) == Some(want)) {
-                    best = Some(x);
-                }
+            if let Some(x) = owned(&x)
+                && best.is_none_or(|b| order(&x, &b) == Some(want))
+            {
+                best = Some(x);
             }
         });
     }

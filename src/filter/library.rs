@@ -94,10 +94,10 @@ pub fn list_in(dirs: &[PathBuf]) -> Vec<Saved> {
             .collect();
         paths.sort();
         for p in paths {
-            if let Some(s) = read(&p) {
-                if !out.iter().any(|o| o.name == s.name) {
-                    out.push(s);
-                }
+            if let Some(s) = read(&p)
+                && !out.iter().any(|o| o.name == s.name)
+            {
+                out.push(s);
             }
         }
     }

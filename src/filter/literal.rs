@@ -374,7 +374,7 @@ pub fn parse_bytes(s: &str) -> Option<Vec<u8>> {
         if g.len() <= 2 {
             return u8::from_str_radix(g, 16).ok().map(|b| vec![b]);
         }
-        if g.len() % 2 != 0 {
+        if !g.len().is_multiple_of(2) {
             return None;
         }
         (0..g.len())

@@ -120,10 +120,10 @@ thread_local! {
 }
 
 fn resolve_uncached(out: &mut String, mac: [u8; 6]) {
-    if let Some(table) = table() {
-        if table.write_resolved(out, mac) {
-            return;
-        }
+    if let Some(table) = table()
+        && table.write_resolved(out, mac)
+    {
+        return;
     }
     push_hex(out, &mac);
 }

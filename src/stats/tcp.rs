@@ -246,7 +246,7 @@ impl TcpConnections {
     pub fn observe(&mut self, d: &Dissection<'_>, selected: bool) {
         self.frames += 1;
         let now = d.times.relative;
-        if self.frames % SWEEP_EVERY_FRAMES == 0 {
+        if self.frames.is_multiple_of(SWEEP_EVERY_FRAMES) {
             self.sweep(now);
         }
         let (Some(g), Some(tcp)) = (&d.generated.tcp, d.tcp()) else {

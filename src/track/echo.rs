@@ -59,7 +59,7 @@ impl EchoTracker {
         let now = d.frame.ts.as_nanos();
         if request {
             self.requests = self.requests.wrapping_add(1);
-            if self.requests % ECHO_SWEEP_EVERY == 0 {
+            if self.requests.is_multiple_of(ECHO_SWEEP_EVERY) {
                 // Replies come within seconds; an entry kept longer only costs memory.
                 self.pending.retain(|_, (_, t)| now - *t < ECHO_TIMEOUT_NS);
             }

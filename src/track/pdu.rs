@@ -411,14 +411,14 @@ impl PduTracker {
                     let next = offset + used;
                     let h = http::Http::new(rest, HttpKind::Messages, at.fin);
                     push(d, Proto::Http, next, rest, View::Http(h));
-                    if let Some((head, body)) = http::messages(rest, at.fin).next() {
-                        if !body.is_empty() {
-                            let media = head.media_type();
-                            let kind = http::body_kind(media.as_deref());
-                            let body_off = next + head.body_at;
-                            for &proto in body_protos(kind) {
-                                push(d, proto, body_off, body, View::Data(body));
-                            }
+                    if let Some((head, body)) = http::messages(rest, at.fin).next()
+                        && !body.is_empty()
+                    {
+                        let media = head.media_type();
+                        let kind = http::body_kind(media.as_deref());
+                        let body_off = next + head.body_at;
+                        for &proto in body_protos(kind) {
+                            push(d, proto, body_off, body, View::Data(body));
                         }
                     }
                     self.start(d, at, rest, false);

@@ -172,7 +172,7 @@ impl TcpTracker {
     /// `d.generated.tcp`.
     pub fn observe(&mut self, d: &mut Dissection<'_>) {
         self.segments = self.segments.wrapping_add(1);
-        if self.segments % SWEEP_EVERY == 0 && !d.frame.ts.is_none() {
+        if self.segments.is_multiple_of(SWEEP_EVERY) && !d.frame.ts.is_none() {
             self.sweep(d.frame.ts.as_nanos());
         }
         let Some(info) = self.analyse(d) else { return };
@@ -356,10 +356,11 @@ fn update_irtt(s: &mut Stream, seg: &Segment) {
     if seg.flags & (SYN | ACK) == SYN {
         s.mru_syn = Some(seg.now);
     }
-    if seg.flags & (SYN | ACK) == ACK && s.irtt_ns.is_none_or(|t| t == 0) {
-        if let Some(t) = s.mru_syn {
-            s.irtt_ns = Some(seg.now - t);
-        }
+    if seg.flags & (SYN | ACK) == ACK
+        && s.irtt_ns.is_none_or(|t| t == 0)
+        && let Some(t) = s.mru_syn
+    {
+        s.irtt_ns = Some(seg.now - t);
     }
 }
 

@@ -113,13 +113,12 @@ impl TftpTracker {
         if key.0 == dst && conv.server_port.is_none() {
             conv.server_port = Some(sport);
         }
-        if op == opcode::OACK {
-            if let Some(b) = msg
+        if op == opcode::OACK
+            && let Some(b) = msg
                 .option_u64("blksize")
                 .filter(|b| (8..=65464).contains(b))
-            {
-                conv.info.blksize = b as u16;
-            }
+        {
+            conv.info.blksize = b as u16;
         }
         d.generated.tftp = Some(conv.info.clone());
     }

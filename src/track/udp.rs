@@ -47,7 +47,7 @@ impl UdpTracker {
         let frame = d.number;
         let now = d.frame.ts.as_nanos();
         self.datagrams = self.datagrams.wrapping_add(1);
-        if self.datagrams % UDP_SWEEP_EVERY == 0 && !d.frame.ts.is_none() {
+        if self.datagrams.is_multiple_of(UDP_SWEEP_EVERY) && !d.frame.ts.is_none() {
             let before = self.streams.len();
             self.streams.retain(|_, v| now - v.2 < UDP_IDLE_NS);
             self.expired += (before - self.streams.len()) as u64;

@@ -98,7 +98,7 @@ fn transfer(p: &mut Pcap, name: &[u8], client_port: u16, data: &[u8]) {
     rrq.extend_from_slice(b"\0octet\0");
     p.udp(client, server69, &rrq);
     let mut chunks: Vec<&[u8]> = data.chunks(512).collect();
-    if data.len() % 512 == 0 {
+    if data.len().is_multiple_of(512) {
         chunks.push(&[]);
     }
     for (block, c) in (1u16..).zip(chunks) {

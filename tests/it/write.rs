@@ -64,7 +64,7 @@ fn project_captures() -> Vec<PathBuf> {
 /// documented rule; `None` when it takes them all.
 fn pcap_limit(frames: &[Rec]) -> Option<usize> {
     let needs = |r: &Rec| {
-        if r.precision == TsPrecision::Nano || r.ts.nanos % 1000 != 0 {
+        if r.precision == TsPrecision::Nano || !r.ts.nanos.is_multiple_of(1000) {
             TsPrecision::Nano
         } else {
             TsPrecision::Micro

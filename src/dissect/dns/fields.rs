@@ -121,26 +121,29 @@ each!(resp_len, rrs, |dns, rr, emit| {
     emit(Value::Uint(rr.rdlen as u64))
 });
 each!(a, rrs, |dns, rr, emit| {
-    if rr.rtype == rtype::A && rr.rdlen > 0 {
-        if let Ok(b) = dns.bytes(rr.rdata_at, 4) {
-            emit(Value::Ipv4(crate::dissect::array(b, 0)));
-        }
+    if rr.rtype == rtype::A
+        && rr.rdlen > 0
+        && let Ok(b) = dns.bytes(rr.rdata_at, 4)
+    {
+        emit(Value::Ipv4(crate::dissect::array(b, 0)));
     }
 });
 each!(aaaa, rrs, |dns, rr, emit| {
-    if rr.rtype == rtype::AAAA && rr.rdlen > 0 {
-        if let Ok(b) = dns.bytes(rr.rdata_at, 16) {
-            emit(Value::Ipv6(crate::dissect::array(b, 0)));
-        }
+    if rr.rtype == rtype::AAAA
+        && rr.rdlen > 0
+        && let Ok(b) = dns.bytes(rr.rdata_at, 16)
+    {
+        emit(Value::Ipv6(crate::dissect::array(b, 0)));
     }
 });
 
 /// The name at the start of the data of records of type `t` (after `skip` bytes).
 fn rdata_name(dns: &Dns<'_>, rr: &Rr, t: u16, skip: usize, emit: &mut Emit<'_>) {
-    if rr.rtype == t && rr.rdlen > 0 {
-        if let Ok((n, _)) = read_name(dns.msg, rr.rdata_at + skip) {
-            emit_name(&n, emit);
-        }
+    if rr.rtype == t
+        && rr.rdlen > 0
+        && let Ok((n, _)) = read_name(dns.msg, rr.rdata_at + skip)
+    {
+        emit_name(&n, emit);
     }
 }
 
@@ -163,17 +166,19 @@ each!(srv_target, rrs, |dns, rr, emit| {
     rdata_name(dns, &rr, rtype::SRV, 6, emit)
 });
 each!(mx_preference, rrs, |dns, rr, emit| {
-    if rr.rtype == rtype::MX && rr.rdlen > 0 {
-        if let Ok(b) = dns.bytes(rr.rdata_at, 2) {
-            emit(Value::Uint(be16(b, 0) as u64));
-        }
+    if rr.rtype == rtype::MX
+        && rr.rdlen > 0
+        && let Ok(b) = dns.bytes(rr.rdata_at, 2)
+    {
+        emit(Value::Uint(be16(b, 0) as u64));
     }
 });
 each!(srv_port, rrs, |dns, rr, emit| {
-    if rr.rtype == rtype::SRV && rr.rdlen > 0 {
-        if let Ok(b) = dns.bytes(rr.rdata_at, 6) {
-            emit(Value::Uint(be16(b, 4) as u64));
-        }
+    if rr.rtype == rtype::SRV
+        && rr.rdlen > 0
+        && let Ok(b) = dns.bytes(rr.rdata_at, 6)
+    {
+        emit(Value::Uint(be16(b, 4) as u64));
     }
 });
 each!(txt, rrs, |dns, rr, emit| {

@@ -23,12 +23,11 @@ fn each_message<'a>(l: &Layer<'a>, d: &Dissection<'a>, f: &mut dyn FnMut(&StartL
     for head in h.heads() {
         f(&head.start, head.headers);
     }
-    if h.kind() == HttpKind::Continuation {
-        if let Some(m) = crate::dissect::generated::completed_message(d) {
-            if let Some(start) = StartLine::parse(m.line()) {
-                f(&start, m.headers());
-            }
-        }
+    if h.kind() == HttpKind::Continuation
+        && let Some(m) = crate::dissect::generated::completed_message(d)
+        && let Some(start) = StartLine::parse(m.line())
+    {
+        f(&start, m.headers());
     }
 }
 
@@ -76,10 +75,10 @@ message_field!(uri, |l, start, headers, emit| {
     }
 });
 message_field!(request_version, |l, start, headers, emit| {
-    if let StartLine::Request { version, .. } = start {
-        if !version.is_empty() {
-            emit(Value::Str(version));
-        }
+    if let StartLine::Request { version, .. } = start
+        && !version.is_empty()
+    {
+        emit(Value::Str(version));
     }
 });
 message_field!(response_version, |l, start, headers, emit| {

@@ -22,10 +22,10 @@ pub enum Framing {
 /// wins over `Content-Length` (RFC 9112 §6.3); responses 1xx, 204 and 304 have no body; a
 /// request without length has none, a response without one lasts until the connection closes.
 pub fn framing(start: &StartLine<'_>, headers: &[u8]) -> Framing {
-    if let StartLine::Response { code: Some(c), .. } = start {
-        if (100..200).contains(c) || *c == 204 || *c == 304 {
-            return Framing::None;
-        }
+    if let StartLine::Response { code: Some(c), .. } = start
+        && ((100..200).contains(c) || *c == 204 || *c == 304)
+    {
+        return Framing::None;
     }
     let chunked =
         header_in(headers, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"));
