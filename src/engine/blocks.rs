@@ -297,52 +297,101 @@ impl<'a> Chain<'a> {
     }
 }
 
-/// A block's text buffer: a `Vec<u8>`, or the [`ByteBuf`] JSON writes into in place.
+/// A block's output, made by a worker and written in file order: text (a `Vec<u8>`, or the
+/// [`ByteBuf`] JSON writes into in place), or the rows of a columnar export.
 pub trait BlockBuf: Default + Send {
+    /// About how many bytes it holds (what parking counts against [`MAX_PARKED_BYTES`]).
+    fn weight(&self) -> usize;
+    /// Empties it (keeping its room).
+    fn clear_block(&mut self);
+}
+
+/// A block output that is text.
+pub trait TextBlock: BlockBuf {
     /// The text.
     fn text(&self) -> &[u8];
-    /// Empties it (keeping its room).
-    fn clear_text(&mut self);
 }
 
 impl BlockBuf for Vec<u8> {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+    fn clear_block(&mut self) {
+        self.clear();
+    }
+}
+
+impl TextBlock for Vec<u8> {
     fn text(&self) -> &[u8] {
         self
-    }
-    fn clear_text(&mut self) {
-        self.clear();
     }
 }
 
 impl BlockBuf for ByteBuf {
-    fn text(&self) -> &[u8] {
-        self.as_slice()
+    fn weight(&self) -> usize {
+        self.len()
     }
-    fn clear_text(&mut self) {
+    fn clear_block(&mut self) {
         self.clear();
     }
 }
 
-/// The output, written block after block in file order.
-pub struct OrderedOut<'w, T: BlockBuf = Vec<u8>> {
-    gate: Gate,
-    state: Mutex<OutState<'w, T>>,
+impl TextBlock for ByteBuf {
+    fn text(&self) -> &[u8] {
+        self.as_slice()
+    }
 }
 
-struct OutState<'w, T> {
-    out: &'w mut (dyn Write + Send),
-    /// Texts of blocks finished before their turn.
+/// Where blocks of type `T` go, one after the other in file order.
+pub trait BlockWrite<T>: Send {
+    /// Writes one block's output (it is cleared afterwards).
+    ///
+    /// # Errors
+    /// The output failed: the run is aborted.
+    fn write_block(&mut self, block: &mut T) -> io::Result<()>;
+    /// Flushes what was written.
+    ///
+    /// # Errors
+    /// The output failed.
+    fn flush_blocks(&mut self) -> io::Result<()>;
+}
+
+impl<T: TextBlock> BlockWrite<T> for dyn Write + Send + '_ {
+    fn write_block(&mut self, block: &mut T) -> io::Result<()> {
+        self.write_all(block.text())
+    }
+    fn flush_blocks(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+}
+
+/// `out` as a text destination for no longer than this borrow, so that the caller writes to
+/// `out` again after the blocks (behind `&mut`, a trait object's lifetime is otherwise fixed).
+pub fn text_out<'r>(out: &'r mut (dyn Write + Send + '_)) -> &'r mut (dyn Write + Send + 'r) {
+    out
+}
+
+/// The output, written block after block in file order.
+pub struct OrderedOut<'w, T: BlockBuf = Vec<u8>, O: ?Sized + BlockWrite<T> = dyn Write + Send + 'w>
+{
+    gate: Gate,
+    state: Mutex<OutState<'w, T, O>>,
+}
+
+struct OutState<'w, T, O: ?Sized> {
+    out: &'w mut O,
+    /// Outputs of blocks finished before their turn.
     parked: BTreeMap<u64, T>,
-    /// Their total length.
+    /// Their total weight.
     parked_bytes: usize,
-    /// Emptied text buffers, for reuse.
+    /// Emptied buffers, for reuse.
     spare: Vec<T>,
     error: Option<io::Error>,
 }
 
-impl<'w, T: BlockBuf> OrderedOut<'w, T> {
+impl<'w, T: BlockBuf, O: ?Sized + BlockWrite<T>> OrderedOut<'w, T, O> {
     /// Output to `out`, starting with block 0.
-    pub fn new(out: &'w mut (dyn Write + Send)) -> OrderedOut<'w, T> {
+    pub fn new(out: &'w mut O) -> OrderedOut<'w, T, O> {
         OrderedOut {
             gate: Gate::default(),
             state: Mutex::new(OutState {
@@ -355,24 +404,24 @@ impl<'w, T: BlockBuf> OrderedOut<'w, T> {
         }
     }
 
-    /// Hands block `index`'s `text` on: written now if it is the block's turn, else parked
-    /// for the writer of the block before (`text` is swapped for an empty buffer). False
+    /// Hands block `index`'s output on: written now if it is the block's turn, else parked
+    /// for the writer of the block before (`block` is swapped for an empty buffer). False
     /// when there is no room to park it: the caller must [`OrderedOut::write_in_turn`].
-    pub fn park_or_write(&self, index: u64, text: &mut T, chain: &Chain<'_>) -> bool {
+    pub fn park_or_write(&self, index: u64, block: &mut T, chain: &Chain<'_>) -> bool {
         let mut state = lock(&self.state);
         if self.gate.current() == index {
             drop(state);
-            self.write_in_turn(index, chain, |out| out.write_all(text.text()));
-            text.clear_text();
+            self.write_in_turn(index, chain, |out| out.write_block(block));
+            block.clear_block();
             return true;
         }
-        let len = text.text().len();
-        if state.parked.len() >= MAX_PARKED || state.parked_bytes + len > MAX_PARKED_BYTES {
+        let weight = block.weight();
+        if state.parked.len() >= MAX_PARKED || state.parked_bytes + weight > MAX_PARKED_BYTES {
             return false;
         }
-        state.parked_bytes += len;
+        state.parked_bytes += weight;
         let spare = state.spare.pop().unwrap_or_default();
-        state.parked.insert(index, std::mem::replace(text, spare));
+        state.parked.insert(index, std::mem::replace(block, spare));
         true
     }
 
@@ -382,7 +431,7 @@ impl<'w, T: BlockBuf> OrderedOut<'w, T> {
         &self,
         index: u64,
         chain: &Chain<'_>,
-        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+        write: impl FnOnce(&mut O) -> io::Result<()>,
     ) {
         self.gate.wait_until(index, &chain.abort);
         if chain.aborted() {
@@ -394,14 +443,14 @@ impl<'w, T: BlockBuf> OrderedOut<'w, T> {
         let mut written = write(&mut *state.out);
         // Not past an early end: the blocks parked after it hold frames beyond the damage.
         while written.is_ok() && !chain.aborted() {
-            let Some(mut text) = state.parked.remove(&next) else {
+            let Some(mut block) = state.parked.remove(&next) else {
                 break;
             };
-            written = state.out.write_all(text.text());
-            state.parked_bytes -= text.text().len();
-            text.clear_text();
+            state.parked_bytes -= block.weight();
+            written = state.out.write_block(&mut block);
+            block.clear_block();
             if state.spare.len() < MAX_SPARE {
-                state.spare.push(text);
+                state.spare.push(block);
             }
             next += 1;
         }
@@ -420,14 +469,15 @@ impl<'w, T: BlockBuf> OrderedOut<'w, T> {
         if let Some(e) = state.error.take() {
             return Err(e);
         }
-        state.out.flush()
+        state.out.flush_blocks()
     }
 }
 
 /// What both block-parallel drivers keep, whatever else they track: the reader, the first
 /// frame's time (every frame's `frame.time_relative` needs it), the chain of blocks and the
 /// output in block order.
-pub struct Blocks<'a, 'w, T: BlockBuf = Vec<u8>> {
+pub struct Blocks<'a, 'w, T: BlockBuf = Vec<u8>, O: ?Sized + BlockWrite<T> = dyn Write + Send + 'w>
+{
     /// The capture file, read block by block.
     pub file: &'a BlockReader,
     /// The first frame's time, read before any block is claimed.
@@ -435,18 +485,18 @@ pub struct Blocks<'a, 'w, T: BlockBuf = Vec<u8>> {
     /// The blocks claimed in file order, and their cursors.
     pub chain: Chain<'a>,
     /// Where the blocks' texts go, in file order.
-    pub out: OrderedOut<'w, T>,
+    pub out: OrderedOut<'w, T, O>,
 }
 
-impl<'a, 'w, T: BlockBuf> Blocks<'a, 'w, T> {
+impl<'a, 'w, T: BlockBuf, O: ?Sized + BlockWrite<T>> Blocks<'a, 'w, T, O> {
     /// Starts a run over `file` writing to `out`.
     ///
     /// # Errors
     /// The damage that hides the first frame's time: the run ends before it starts.
     pub fn start(
         file: &'a BlockReader,
-        out: &'w mut (dyn Write + Send),
-    ) -> Result<Blocks<'a, 'w, T>, CaptureError> {
+        out: &'w mut O,
+    ) -> Result<Blocks<'a, 'w, T, O>, CaptureError> {
         Ok(Blocks {
             file,
             first_ts: file.first_timestamp()?,

@@ -176,13 +176,13 @@ fn open_writer(
     let out: Box<dyn Write> = if write.path == STDOUT_PATH {
         Box::new(io::stdout())
     } else {
-        if let Some(input) = input.filter(|p| *p != "-") {
-            if same_file(input, &write.path) {
-                return Err(format!(
-                    "-w \"{}\" is the input file: writing would destroy it; choose another name",
-                    write.path
-                ));
-            }
+        if let Some(input) = input.filter(|p| *p != "-")
+            && same_file(input, &write.path)
+        {
+            return Err(format!(
+                "-w \"{}\" is the input file: writing would destroy it; choose another name",
+                write.path
+            ));
         }
         let file = File::create(&write.path)
             .map_err(|e| format!("cannot create \"{}\": {e}", write.path))?;

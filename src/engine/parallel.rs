@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::RunStats;
-use super::blocks::{Blocks, Claimed, Walked, frame_number, lock};
+use super::blocks::{Blocks, Claimed, Walked, frame_number, lock, text_out};
 use super::config::{Config, OutputKind};
 use super::step::{FrameStep, dissect_frame, keep_in};
 use crate::capture::CaptureError;
@@ -47,7 +47,7 @@ pub fn eligible(cfg: &Config) -> bool {
     let stateless_output = match &cfg.output {
         OutputKind::Quiet => true,
         OutputKind::Fields(fields, _) => !fields.iter().any(|(name, _)| reads_displayed(name)),
-        OutputKind::Text { .. } | OutputKind::Json(_) => false,
+        OutputKind::Text { .. } | OutputKind::Json(_) | OutputKind::Parquet(_) => false,
     };
     stateless_output
         && cfg.needs == Needs::NONE
@@ -100,7 +100,7 @@ pub fn run(cfg: &Config, file: &BlockReader, out: &mut (dyn Write + Send)) -> io
     {
         writeln!(out, "{}", header_line(fields, opts))?;
     }
-    let blocks = match Blocks::start(file, out) {
+    let blocks = match Blocks::start(file, text_out(out)) {
         Ok(blocks) => blocks,
         Err(e) => {
             return Ok(RunStats {

@@ -29,7 +29,7 @@ use std::sync::Mutex;
 use bumpalo::Bump;
 
 use super::RunStats;
-use super::blocks::{Blocks, Claimed, Gate, Walked, frame_number, lock};
+use super::blocks::{BlockBuf, BlockWrite, Blocks, Claimed, Gate, Walked, frame_number, lock};
 use super::config::{Config, OutputKind};
 use super::sink::make_sink_to;
 use super::step::{FrameStep, TftpQuery, dissect_frame};
@@ -78,10 +78,47 @@ impl TftpLookup for Recorder {
     }
 }
 
+/// What the pipeline formats the displayed frames of a block into (step 3), and where the
+/// blocks go in file order (step 4): text for standard output, or the rows of an export.
+pub trait BlockFormat: Sync {
+    /// One block's output.
+    type Block: BlockBuf;
+    /// Where the blocks go.
+    type Out: ?Sized + BlockWrite<Self::Block>;
+    /// An empty block output, for a new worker.
+    fn new_block(&self) -> Self::Block;
+    /// The sink that formats a worker's frames into `block`.
+    fn block_sink(&self, block: &Rc<RefCell<Self::Block>>) -> Box<dyn BlockSink>;
+    /// Where the `-z` reports are printed after the blocks.
+    fn reports(out: &mut Self::Out) -> &mut dyn Write;
+}
+
+/// The text formats of `-T` (summary, tree, hex dump, fields, JSON), for standard output.
+pub struct TextFormat<'c>(pub &'c Config);
+
+impl BlockFormat for TextFormat<'_> {
+    type Block = ByteBuf;
+    type Out = dyn Write + Send;
+    fn new_block(&self) -> ByteBuf {
+        // JSON fills its block text in place: give it room to start with.
+        match self.0.output {
+            OutputKind::Json(_) => ByteBuf::new(),
+            _ => ByteBuf::default(),
+        }
+    }
+    fn block_sink(&self, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn BlockSink> {
+        block_sink(self.0, text)
+    }
+    fn reports(out: &mut Self::Out) -> &mut dyn Write {
+        out
+    }
+}
+
 /// What every worker shares.
-struct Shared<'s, 'a, 'w> {
+struct Shared<'s, 'a, 'w, F: BlockFormat> {
     cfg: &'a Config,
-    blocks: &'s Blocks<'a, 'w, ByteBuf>,
+    format: &'s F,
+    blocks: &'s Blocks<'a, 'w, F::Block, F::Out>,
     /// The block whose turn it is in step 2.
     track_gate: &'s Gate,
     /// The ordered half of the frame step (step 2).
@@ -119,14 +156,14 @@ struct Input {
 }
 
 /// What a worker writes while the dissections exist (allocated once, then reused).
-struct Scratch {
+struct Scratch<B> {
     /// The dissections' storage, kept empty between blocks.
     storage: Vec<Dissection<'static>>,
     /// Where each frame's questions end in the recorder.
     query_ends: Vec<usize>,
     /// Which frames passed the display filter.
     passed: Vec<bool>,
-    text: Rc<RefCell<ByteBuf>>,
+    text: Rc<RefCell<B>>,
     sink: Box<dyn BlockSink>,
     /// Set when the block went bad mid-way: the records read, and why.
     early_end: Option<(u64, CaptureError)>,
@@ -137,52 +174,68 @@ struct Scratch {
 ///
 /// # Errors
 /// Output errors only: damage to the capture is reported in [`RunStats::damage`].
-pub fn run(cfg: &Config, file: &BlockReader, out: &mut (dyn Write + Send)) -> io::Result<RunStats> {
-    let blocks = match Blocks::start(file, out) {
+pub fn run(
+    cfg: &Config,
+    file: &BlockReader,
+    out: &mut (dyn Write + Send + 'static),
+) -> io::Result<RunStats> {
+    run_format(&TextFormat(cfg), cfg, file, out)
+}
+
+/// The tracked run of `file` on `cfg.threads` workers, formatting blocks with `format` into
+/// `out`.
+///
+/// # Errors
+/// Output errors only: damage to the capture is reported in [`RunStats::damage`].
+pub fn run_format<F: BlockFormat>(
+    format: &F,
+    cfg: &Config,
+    file: &BlockReader,
+    out: &mut F::Out,
+) -> io::Result<RunStats> {
+    let blocks = match Blocks::start(file, &mut *out) {
         Ok(blocks) => blocks,
-        Err(e) => return finish(cfg, out, FrameStep::new(cfg), 0, Some(e)),
+        Err(e) => return finish(format, out, FrameStep::new(cfg), 0, Some(e)),
     };
     let (track_gate, step) = (Gate::default(), Mutex::new(FrameStep::new(cfg)));
     let (read, damage) = blocks.run(cfg.threads, |blocks| {
         work(&Shared {
             cfg,
+            format,
             blocks,
             track_gate: &track_gate,
             step: &step,
         });
     })?;
     let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
-    finish(cfg, out, step, read, damage)
+    finish(format, out, step, read, damage)
 }
 
 /// The end of the run, as the sequential loop ends it: the sink's closing text, then the
 /// reports.
-fn finish(
-    cfg: &Config,
-    out: &mut (dyn Write + Send),
+fn finish<F: BlockFormat>(
+    format: &F,
+    out: &mut F::Out,
     step: FrameStep,
     read: u64,
     damage: Option<CaptureError>,
 ) -> io::Result<RunStats> {
-    let closing = Rc::new(RefCell::new(ByteBuf::with_room(64)));
-    let mut sink = block_sink(cfg, &closing);
+    let closing = Rc::new(RefCell::new(format.new_block()));
+    let mut sink = format.block_sink(&closing);
     sink.resume(step.displayed());
     sink.finish()?;
-    out.write_all(closing.borrow().as_slice())?;
-    out.flush()?;
+    out.write_block(&mut closing.borrow_mut())?;
+    out.flush_blocks()?;
     let stats = step.stats(read, 0, damage);
-    step.finish_reports(out, &mut io::stderr().lock())?;
-    out.flush()?;
+    let reports = F::reports(out);
+    step.finish_reports(reports, &mut io::stderr().lock())?;
+    reports.flush()?;
     Ok(stats)
 }
 
 /// One worker: claims blocks until the records end.
-fn work(shared: &Shared<'_, '_, '_>) {
-    // JSON fills its block text in place: give it room to start with.
-    let text = Rc::new(RefCell::new(match shared.cfg.output {
-        OutputKind::Json(_) => ByteBuf::new(),
-        _ => ByteBuf::default(),
-    }));
+fn work<F: BlockFormat>(shared: &Shared<'_, '_, '_, F>) {
+    let text = Rc::new(RefCell::new(shared.format.new_block()));
     let mut input = Input {
         walked: Walked::default(),
         arena: Bump::new(),
@@ -192,7 +245,7 @@ fn work(shared: &Shared<'_, '_, '_>) {
         storage: Vec::new(),
         query_ends: Vec::new(),
         passed: Vec::new(),
-        sink: block_sink(shared.cfg, &text),
+        sink: shared.format.block_sink(&text),
         text,
         early_end: None,
     };
@@ -218,9 +271,15 @@ fn recycle<'a, 'b>(mut v: Vec<Dissection<'a>>) -> Vec<Dissection<'b>> {
     v.into_iter().map(|_| Dissection::blank()).collect()
 }
 
-impl Shared<'_, '_, '_> {
+impl<F: BlockFormat> Shared<'_, '_, '_, F> {
     /// Steps 1 to 4 for one block; false when the run ends with it.
-    fn run_block(&self, index: u64, input: &Input, s: &mut Scratch, cursor: Cursor) -> bool {
+    fn run_block(
+        &self,
+        index: u64,
+        input: &Input,
+        s: &mut Scratch<F::Block>,
+        cursor: Cursor,
+    ) -> bool {
         let mut ds = recycle(std::mem::take(&mut s.storage));
         let late = self.dissect_block(input, s, &mut ds, cursor);
         let printed_before = self.track_block(index, input, s, &mut ds, cursor, late);
@@ -240,7 +299,7 @@ impl Shared<'_, '_, '_> {
     fn dissect_block<'b>(
         &self,
         input: &'b Input,
-        s: &mut Scratch,
+        s: &mut Scratch<F::Block>,
         ds: &mut Vec<Dissection<'b>>,
         cursor: Cursor,
     ) -> Option<(usize, CaptureError)> {
@@ -281,7 +340,7 @@ impl Shared<'_, '_, '_> {
         &self,
         index: u64,
         input: &'b Input,
-        s: &mut Scratch,
+        s: &mut Scratch<F::Block>,
         ds: &mut [Dissection<'b>],
         cursor: Cursor,
         late: Option<(usize, CaptureError)>,
@@ -316,7 +375,7 @@ impl Shared<'_, '_, '_> {
     }
 
     /// Step 3: formats the frames that passed into the worker's text.
-    fn format_block(&self, s: &mut Scratch, ds: &[Dissection<'_>], printed_before: u64) {
+    fn format_block(&self, s: &mut Scratch<F::Block>, ds: &[Dissection<'_>], printed_before: u64) {
         s.sink.resume(printed_before);
         for (d, passed) in ds.iter().zip(&s.passed) {
             if *passed {
@@ -328,7 +387,7 @@ impl Shared<'_, '_, '_> {
     }
 
     /// Step 4: hands the block's text to the output.
-    fn deliver(&self, index: u64, s: &mut Scratch) {
+    fn deliver(&self, index: u64, s: &mut Scratch<F::Block>) {
         let (chain, out) = (&self.blocks.chain, &self.blocks.out);
         let mut text = s.text.borrow_mut();
         let early_end = s.early_end.take();
@@ -336,12 +395,12 @@ impl Shared<'_, '_, '_> {
             return;
         }
         out.write_in_turn(index, chain, |out| {
-            let written = out.write_all(text.as_slice());
+            let written = out.write_block(&mut *text);
             if let Some((records, damage)) = early_end {
                 chain.end_early(records, damage);
             }
             written
         });
-        text.clear();
+        text.clear_block();
     }
 }
