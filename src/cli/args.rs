@@ -135,11 +135,12 @@ pub struct Args {
     #[arg(short = 'B', long = "buffer-size", value_name = "MIB")]
     pub buffer_size: Option<u32>,
 
-    /// Write the packets that pass the display filter to FILE ("-" for standard output).
+    /// Write the packets that pass the display filter to FILE ("-" for standard output), or
+    /// with -F parquet the tables into the directory FILE.
     #[arg(short = 'w', value_name = "FILE")]
     pub write_file: Option<String>,
 
-    /// Format of the file -w writes: pcap (default) or pcapng.
+    /// Format -w writes: pcap (default), pcapng, or parquet (a directory of tables).
     #[arg(
         short = 'F',
         value_name = "FORMAT",
@@ -147,6 +148,10 @@ pub struct Args {
         hide_possible_values = true
     )]
     pub write_format: Option<WriteFormat>,
+
+    /// Compression of -F parquet columns: snappy (default), zstd or none.
+    #[arg(long = "compress", value_name = "TYPE", value_enum)]
+    pub compress: Option<CompressArg>,
 
     /// After opening the capture interface, drop root privileges to USER (like tcpdump -Z).
     #[arg(long = "user", value_name = "USER")]
@@ -232,13 +237,39 @@ pub enum WriteFormat {
     Pcap,
     /// pcapng.
     Pcapng,
+    /// Apache Parquet tables in a directory (packets, conns, tftp).
+    Parquet,
 }
 
-impl From<WriteFormat> for CaptureFormat {
-    fn from(f: WriteFormat) -> CaptureFormat {
-        match f {
-            WriteFormat::Pcap => CaptureFormat::Pcap,
-            WriteFormat::Pcapng => CaptureFormat::Pcapng,
+impl WriteFormat {
+    /// The capture format, `None` for the Parquet export.
+    pub fn capture_format(self) -> Option<CaptureFormat> {
+        match self {
+            WriteFormat::Pcap => Some(CaptureFormat::Pcap),
+            WriteFormat::Pcapng => Some(CaptureFormat::Pcapng),
+            WriteFormat::Parquet => None,
+        }
+    }
+}
+
+/// `--compress`: how `-F parquet` compresses its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompressArg {
+    /// Snappy (default).
+    Snappy,
+    /// Zstandard.
+    Zstd,
+    /// No compression.
+    None,
+}
+
+impl From<CompressArg> for crate::output::parquet::Compression {
+    fn from(c: CompressArg) -> Self {
+        use crate::output::parquet::Compression;
+        match c {
+            CompressArg::Snappy => Compression::Snappy,
+            CompressArg::Zstd => Compression::Zstd,
+            CompressArg::None => Compression::None,
         }
     }
 }

@@ -53,6 +53,13 @@ pub fn capture_config(a: &Args) -> Result<CaptureConfig, UsageError> {
             None
         }
     };
+    let parquet = a.write_format == Some(super::args::WriteFormat::Parquet);
+    if a.compress.is_some() && !parquet {
+        return invalid("--compress applies to -F parquet only".into());
+    }
+    if parquet {
+        return parquet_config(a).map(|()| CaptureConfig { live, write: None });
+    }
     let write = match &a.write_file {
         Some(path) => {
             if path == STDOUT_PATH && a.print_summary {
@@ -66,7 +73,8 @@ pub fn capture_config(a: &Args) -> Result<CaptureConfig, UsageError> {
                 path: path.clone(),
                 format: a
                     .write_format
-                    .map_or(CaptureFormat::Pcap, CaptureFormat::from),
+                    .and_then(super::args::WriteFormat::capture_format)
+                    .unwrap_or(CaptureFormat::Pcap),
             })
         }
         None if a.write_format.is_some() => {
@@ -75,6 +83,22 @@ pub fn capture_config(a: &Args) -> Result<CaptureConfig, UsageError> {
         None => None,
     };
     Ok(CaptureConfig { live, write })
+}
+
+/// Checks `-w DIR -F parquet`: a directory for a capture file's tables.
+fn parquet_config(a: &Args) -> Result<(), UsageError> {
+    let invalid = |m: &str| Err(UsageError::Invalid(m.into()));
+    match &a.write_file {
+        None => invalid("-F parquet writes tables into a directory: give -w DIR too"),
+        Some(dir) if dir == STDOUT_PATH => {
+            invalid("-F parquet writes a directory of files, not standard output: give -w DIR")
+        }
+        Some(_) if a.interface.is_some() => invalid(
+            "-F parquet exports a capture file: record with -i IFACE -w FILE, then export \
+             with -r FILE -w DIR -F parquet",
+        ),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The `-a duration:N` condition, if any; `N` is in seconds (decimals allowed).

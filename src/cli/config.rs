@@ -11,7 +11,9 @@ use crate::fields::{FieldId, registry};
 use crate::filter::Filter;
 use crate::output::fields::FieldsOptions;
 use crate::output::json::JsonStyle;
+use crate::output::parquet::{Compression, ExportConfig, Target};
 use crate::output::{OutputOptions, Resolve, TimeFormat};
+use std::path::PathBuf;
 
 /// A command-line mistake (exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +43,20 @@ impl TryFrom<Args> for Config {
         let filter = Filter::compile(&filter_text)
             .map_err(|e| UsageError::Filter(e.render(&filter_text)))?;
         let time = TimeFormat::from(a.time_format);
-        let output = output_kind(&a)?;
         let capture = capture_config(&a)?;
+        let export = export_config(&a)?;
+        let output = match &export {
+            Some(export) => OutputKind::Parquet(export.clone()),
+            None => output_kind(&a)?,
+        };
         // As tshark: with -w, packets are printed only when -P asks for it.
         let output = if capture.write.is_some() && !a.print_summary {
             OutputKind::Quiet
         } else {
             output
         };
-        let stats = stats_config(&a)?;
+        let mut stats = stats_config(&a)?;
+        stats.tables = export.map(|e| e.target);
         let (needs, depth) = requirements(&output, &filter);
         let (needs, depth) = stats.requirements(needs, depth);
         Ok(Config {
@@ -97,7 +104,29 @@ fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
         specs,
         export_tftp,
         format,
+        tables: None,
     })
+}
+
+/// `-w DIR -F parquet` (already checked by `capture_config`), with `-e` adding columns.
+fn export_config(a: &Args) -> Result<Option<ExportConfig>, UsageError> {
+    let Some(dir) = a.write_file.as_deref() else {
+        return Ok(None);
+    };
+    if a.write_format != Some(super::args::WriteFormat::Parquet) {
+        return Ok(None);
+    }
+    let extra = a
+        .fields
+        .iter()
+        .map(|n| resolve_field(n))
+        .collect::<Result<_, _>>()?;
+    let compression = a.compress.map(Compression::from).unwrap_or_default();
+    let capture = a.read_file.as_deref().unwrap_or("-");
+    Ok(Some(ExportConfig {
+        target: Target::new(PathBuf::from(dir), compression, capture),
+        extra,
+    }))
 }
 
 fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {

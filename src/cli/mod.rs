@@ -109,11 +109,13 @@ fn finish_run(result: Result<RunStats, RunError>) -> u8 {
 
 /// The exit status for a run that could not start or finish: a closed pipe ends quietly,
 /// a path, a live source or an output that cannot be opened is bad usage (2), a file that is
-/// not a capture and a failed write are a bad capture run (1).
+/// not a capture, a failed write and a failed export are a bad capture run (1).
 fn run_failed(e: RunError) -> u8 {
     match e {
         RunError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
-        e @ (RunError::NotACapture(_) | RunError::Output(_)) => fail(EXIT_BAD_CAPTURE, e),
+        e @ (RunError::NotACapture(_) | RunError::Output(_) | RunError::Export(_)) => {
+            fail(EXIT_BAD_CAPTURE, e)
+        }
         e => fail(EXIT_USAGE, e),
     }
 }

@@ -33,6 +33,8 @@ pub enum OutputKind {
     Fields(Vec<(String, FieldId)>, FieldsOptions),
     /// `-T json` / `-T jsonl`.
     Json(JsonStyle),
+    /// `-w DIR -F parquet`: the packets table (the reports write the others).
+    Parquet(crate::output::parquet::ExportConfig),
 }
 
 /// Everything a run needs, checked.
@@ -144,7 +146,7 @@ fn output_requirements(output: &OutputKind) -> (Needs, Depth) {
             summary: true,
             ..
         } => (Needs { udp: false, ..all }, Depth::All),
-        OutputKind::Text { .. } | OutputKind::Json(_) => (all, Depth::All),
+        OutputKind::Text { .. } | OutputKind::Json(_) | OutputKind::Parquet(_) => (all, Depth::All),
         OutputKind::Fields(fields, _) => {
             let reg = registry();
             fields

@@ -16,6 +16,7 @@
 pub mod blocks;
 pub mod capture;
 pub mod config;
+pub mod export;
 pub mod parallel;
 pub mod pipeline;
 pub mod sequential;
@@ -85,6 +86,9 @@ pub enum RunError {
         /// Why.
         reason: String,
     },
+    /// A columnar export could not be written (its unfinished files were removed).
+    #[error("{0}")]
+    Export(crate::output::parquet::ExportError),
     /// Writing the output failed (a closed pipe is one: front ends end quietly then).
     #[error("write error: {0}")]
     Output(io::Error),
@@ -106,6 +110,9 @@ impl RunError {
 /// # Errors
 /// The file cannot be opened or is not a capture; the output failed.
 pub fn run_file(cfg: &Config, path: &str) -> Result<RunStats, RunError> {
+    if let OutputKind::Parquet(export) = &cfg.output {
+        return export::run(cfg, path, export);
+    }
     if let Some(result) = run_parallel(cfg, path) {
         return result;
     }

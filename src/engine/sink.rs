@@ -51,7 +51,8 @@ pub fn make_sink(cfg: &Config) -> Box<dyn Sink> {
 /// pipeline can format its blocks with it too).
 pub fn make_sink_to<W: Write + 'static>(cfg: &Config, out: W) -> Box<dyn BlockSink> {
     match &cfg.output {
-        OutputKind::Quiet => Box::new(Tee::<dyn BlockSink>(Vec::new())),
+        // The export has its own run (`super::export`): nothing for standard output.
+        OutputKind::Quiet | OutputKind::Parquet(_) => Box::new(Tee::<dyn BlockSink>(Vec::new())),
         OutputKind::Text { summary, tree, hex } => {
             let mut sinks: Vec<Box<dyn BlockSink>> = Vec::new();
             // One shared writer keeps the three parts of a packet together and in order.

@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod hexdump;
 pub mod json;
+pub mod parquet;
 pub mod report;
 pub mod summary;
 pub mod time;

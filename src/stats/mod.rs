@@ -8,6 +8,7 @@
 //! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
 
 pub mod conv;
+pub mod tables;
 pub mod tcp;
 pub mod tftp;
 
@@ -106,12 +107,14 @@ pub struct StatsConfig {
     pub export_tftp: Option<PathBuf>,
     /// Output format of the reports (follows `-T`).
     pub format: Format,
+    /// `-F parquet`: the connection and transfer tables, written at the end.
+    pub tables: Option<crate::output::parquet::Target>,
 }
 
 impl StatsConfig {
     /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
-        self.specs.is_empty() && self.export_tftp.is_none()
+        self.specs.is_empty() && self.export_tftp.is_none() && self.tables.is_none()
     }
 
     /// Raises the trackers and depth so the reports see what they need.
@@ -119,16 +122,19 @@ impl StatsConfig {
         if self.is_empty() {
             return (needs, depth);
         }
-        let tftp = self.export_tftp.is_some()
+        let tables = self.tables.is_some();
+        let tftp = tables
+            || self.export_tftp.is_some()
             || self.specs.contains(&ReportSpec::TftpTransfers)
             || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
         // TCP reports and conversations are keyed by tcp.stream, UDP ones by udp.stream;
         // the IP reports need neither tracker.
         let wants = |s: ReportSpec| self.specs.contains(&s);
-        let tcp = wants(ReportSpec::TcpStates)
+        let tcp = tables
+            || wants(ReportSpec::TcpStates)
             || wants(ReportSpec::TcpTrace)
             || wants(ReportSpec::Conv(conv::ConvKind::Tcp));
-        let udp = wants(ReportSpec::Conv(conv::ConvKind::Udp));
+        let udp = tables || wants(ReportSpec::Conv(conv::ConvKind::Udp));
         let needs = if tcp { needs.union(Needs::TCP) } else { needs };
         let needs = if udp { needs.union(Needs::UDP) } else { needs };
         let needs = if tftp {
@@ -149,17 +155,20 @@ pub struct Reports {
     tcp: Option<tcp::TcpConnections>,
     tftp: Option<tftp::TftpTransfers>,
     conv: Vec<conv::ConvTable>,
+    /// The first frame's time (the origin of relative times), for the export tables.
+    origin: Option<crate::capture::Timestamp>,
 }
 
 impl Reports {
     /// Reports for a configuration.
     pub fn new(cfg: &StatsConfig) -> Reports {
         let wants = |s: ReportSpec| cfg.specs.contains(&s);
-        let tcp = (wants(ReportSpec::TcpStates) || wants(ReportSpec::TcpTrace))
+        let tables = cfg.tables.is_some();
+        let tcp = (tables || wants(ReportSpec::TcpStates) || wants(ReportSpec::TcpTrace))
             .then(|| tcp::TcpConnections::new(wants(ReportSpec::TcpTrace)));
-        let tftp = (wants(ReportSpec::TftpTransfers) || cfg.export_tftp.is_some())
+        let tftp = (tables || wants(ReportSpec::TftpTransfers) || cfg.export_tftp.is_some())
             .then(|| tftp::TftpTransfers::new(cfg.export_tftp.is_some()));
-        let conv = cfg
+        let mut conv: Vec<conv::ConvTable> = cfg
             .specs
             .iter()
             .filter_map(|s| match s {
@@ -167,16 +176,25 @@ impl Reports {
                 _ => None,
             })
             .collect();
+        let udp = conv::ConvKind::Udp;
+        if tables && !conv.iter().any(|c| c.kind == udp) {
+            conv.push(conv::ConvTable::new(udp));
+        }
         Reports {
             cfg: cfg.clone(),
             tcp,
             tftp,
             conv,
+            origin: None,
         }
     }
 
     /// Feeds one frame; `passed` is whether it passed the display filter.
     pub fn observe(&mut self, d: &Dissection<'_>, passed: bool) {
+        if self.origin.is_none() && !d.frame.ts.is_none() {
+            let first = d.frame.ts.as_nanos() - d.times.relative;
+            self.origin = Some(crate::capture::Timestamp::from_nanos(first));
+        }
         if let Some(t) = &mut self.tcp {
             t.observe(d, passed);
         }
@@ -222,6 +240,19 @@ impl Reports {
             writeln!(out, "{text}")?;
         }
         out.flush()?;
+        if let Some(target) = &self.cfg.tables {
+            let udp = self.conv.iter().find(|c| c.kind == conv::ConvKind::Udp);
+            let inputs = tables::TableInputs {
+                capture: &target.capture,
+                origin: self
+                    .origin
+                    .unwrap_or(crate::capture::Timestamp { secs: 0, nanos: 0 }),
+                tcp: tcp.as_ref().map_or(&[], |t| t.rows.as_slice()),
+                udp: &udp.map(conv::ConvTable::sorted).unwrap_or_default(),
+                tftp: self.tftp.as_ref().map_or(&[], |t| t.transfers()),
+            };
+            tables::write_tables(target, &inputs).map_err(io::Error::other)?;
+        }
         if let (Some(dir), Some(t)) = (&self.cfg.export_tftp, &self.tftp) {
             let n = t.export(dir, log)?;
             writeln!(log, "tftp: {n} object(s) written to {}", dir.display())?;

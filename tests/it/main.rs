@@ -3,12 +3,14 @@
 mod apps;
 mod cli;
 mod dissect;
+mod engines;
 mod filter;
 mod fuzz_smoke;
 mod golden;
 mod hostile;
 mod live;
 mod parallel;
+mod parquet;
 mod pcapw;
 mod pipeline;
 mod regression;
