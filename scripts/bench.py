@@ -3,6 +3,11 @@
 
 usage: scripts/bench.py [-n PACKETS] [--seed 1] [--runs 3] [--tshark-sample 100000]
                         [--no-tshark] [--bin target/release/wiresift] [--markdown]
+                        [--only parquet]
+
+`--only parquet` runs the export rows only: `-w DIR -F parquet` against `-T fields` of the
+packets table's core columns (wiresift's to /dev/null, tshark's on the sample), with the CPU
+time over wall time (2.0 = both cores busy).
 
 Generates the capture with ../shared/bench/gen_capture.py into bench-data/ (git-ignored)
 when missing, warms the page cache, then runs every command `--runs` times and prints the
@@ -38,23 +43,56 @@ def capture(n, seed):
 
 
 def run_once(cmd, stdout_to_null=True):
-    """Wall seconds and max RSS (KiB) of one run."""
-    wrapped = ["/usr/bin/time", "-f", "%e %M"] + cmd
+    """Wall seconds, max RSS (KiB) and CPU seconds (user + system) of one run."""
+    wrapped = ["/usr/bin/time", "-f", "%e %M %U %S"] + cmd
     start = time.perf_counter()
     r = subprocess.run(wrapped, stdout=subprocess.DEVNULL if stdout_to_null else None, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     last = r.stderr.decode(errors="replace").strip().splitlines()[-1:]
-    rss = int(last[0].split()[1]) if last and len(last[0].split()) == 2 else 0
-    return wall, rss, r.returncode
+    parts = last[0].split() if last else []
+    rss = int(parts[1]) if len(parts) == 4 else 0
+    cpu = float(parts[2]) + float(parts[3]) if len(parts) == 4 else 0.0
+    return wall, rss, cpu, r.returncode
 
 
-def measure(cmd, runs):
-    walls, rsss = [], []
+CPU = {}  # label -> median CPU seconds
+
+
+def measure(cmd, runs, before=None):
+    walls, rsss, cpus = [], [], []
     for _ in range(runs):
-        w, r, _ = run_once(cmd)
+        if before:
+            before()
+        w, r, c, _ = run_once(cmd)
         walls.append(w)
         rsss.append(r)
-    return statistics.median(walls), max(rsss)
+        cpus.append(c)
+    return statistics.median(walls), max(rsss), statistics.median(cpus)
+
+
+def core_fields():
+    """The packets table's core fields, read from their one declaration."""
+    import re
+
+    src = (ROOT / "src" / "output" / "parquet" / "packets.rs").read_text()
+    block = re.search(r"CORE_FIELDS: &\[&str\] = &\[(.*?)\];", src, re.S).group(1)
+    return re.findall(r'"([^"]+)"', block)
+
+
+def parquet_rows(add, ws, f, s, a):
+    """The export against -T fields of the same columns (the Parquet issue's targets)."""
+    out = ROOT / "bench-data" / "parquet-out"
+    clear = lambda: shutil.rmtree(out, ignore_errors=True)
+    fields = []
+    for name in core_fields():
+        fields += ["-e", name]
+    t_pq = add("wiresift -w DIR -F parquet", [ws, "-r", f, "-w", str(out), "-F", "parquet"], before=clear)
+    clear()
+    t_fields = add("wiresift -T fields -E occurrence=f -e CORE... > /dev/null", [ws, "-r", f, "-T", "fields", "-E", "occurrence=f"] + fields)
+    # tshark 4 names the column fields in lower case.
+    ts_fields = [x.lower() if x.startswith("_ws.col.") else x for x in fields]
+    ts = add("tshark -r SAMPLE -T fields -E occurrence=f -e CORE...", ["tshark", "-r", s, "-T", "fields", "-E", "occurrence=f"] + ts_fields, packets=a.tshark_sample, runs=1, tool="tshark")
+    return t_pq, t_fields, ts
 
 
 def shell(cmd):
@@ -70,6 +108,7 @@ def main():
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "wiresift"))
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--only", choices=["parquet"], help="run only these rows")
     a = ap.parse_args()
 
     big = capture(a.n, a.seed)
@@ -82,16 +121,30 @@ def main():
 
     rows = []  # (label, packets, wall, rss)
 
-    def add(label, cmd, packets=a.n, runs=a.runs, tool=None):
+    def add(label, cmd, packets=a.n, runs=a.runs, tool=None, before=None):
         if tool and not have[tool]:
             return None
-        wall, rss = measure(cmd, runs)
+        wall, rss, cpu = measure(cmd, runs, before)
         rows.append((label, packets, wall, rss))
-        print(f"  {label}: {wall:.2f} s, {rss / 1024:.1f} MiB", file=sys.stderr)
+        CPU[label] = cpu
+        print(f"  {label}: {wall:.2f} s, {rss / 1024:.1f} MiB, cpu {cpu / wall:.2f}x wall", file=sys.stderr)
         return wall
 
     f = str(big)
     s = str(sample)
+    if a.only == "parquet":
+        t_pq, t_fields, ts = parquet_rows(add, ws, f, s, a)
+        print()
+        print("| command | wall | rate | max RSS | CPU / wall |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for label, packets, wall, rss in rows:
+            print(f"| `{label}` | {wall:.2f} s | {packets / wall / 1e6:.2f} M pkt/s | {rss / 1024:.1f} MiB | {CPU[label] / wall:.2f} |")
+        print()
+        if t_pq and ts:
+            print(f"| Parquet ≥ 10x tshark -T fields (by rate) | {(a.n / t_pq) / (a.tshark_sample / ts):.0f}x |")
+        if t_pq and t_fields:
+            print(f"| Parquet within 2x of wiresift -T fields | {t_pq / t_fields:.2f}x |")
+        return
     t_cat = add("cat FILE > /dev/null", shell(f"cat '{f}' > /dev/null"))
     t_f = add("wiresift -Y 'ip.dst == 10.0.0.5' -T fields -e frame.number", [ws, "-r", f, "-Y", "ip.dst == 10.0.0.5", "-T", "fields", "-e", "frame.number"])
     t_f69 = add("wiresift -Y 'udp.port == 69' -T fields -e frame.number", [ws, "-r", f, "-Y", "udp.port == 69", "-T", "fields", "-e", "frame.number"])

@@ -174,6 +174,32 @@ impl ConvTable {
         dir.1 += len;
     }
 
+    /// Takes the rows whose last frame is more than `idle_ns` before `now_ns` (times since
+    /// the capture's first frame): conversations a streaming consumer may write out, since a
+    /// pair that speaks again after that long is a new conversation (a new `udp.stream`).
+    pub fn take_idle(&mut self, now_ns: i128, idle_ns: i128) -> Vec<ConvRow> {
+        let idle = |r: &ConvRow| now_ns - r.last_ns > idle_ns;
+        if !self.rows.iter().any(idle) {
+            return Vec::new();
+        }
+        // How many rows before each one leave: a row that stays moves down by as many.
+        let mut gone_before = Vec::with_capacity(self.rows.len());
+        let mut gone = 0u32;
+        for r in &self.rows {
+            gone_before.push(gone);
+            gone += u32::from(idle(r));
+        }
+        let rows = &self.rows;
+        self.index.retain(|_, i| {
+            let stays = rows.get(*i).is_some_and(|r| !idle(r));
+            if stays {
+                *i -= gone_before[*i] as usize;
+            }
+            stays
+        });
+        self.rows.extract_if(.., |r| idle(r)).collect()
+    }
+
     /// The rows, sorted by total frames descending, ties in first-seen order.
     pub fn sorted(&self) -> Vec<ConvRow> {
         let mut v = self.rows.clone();

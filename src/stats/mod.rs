@@ -157,7 +157,14 @@ pub struct Reports {
     conv: Vec<conv::ConvTable>,
     /// The first frame's time (the origin of relative times), for the export tables.
     origin: Option<crate::capture::Timestamp>,
+    /// `-F parquet`'s `conns` table, written as connections end.
+    conns: Option<tables::StreamedTable>,
+    /// Frames seen, to sweep finished connections into `conns` now and then.
+    frames: u64,
 }
+
+/// Frames between two sweeps of finished connections into the `conns` table.
+const CONNS_SWEEP_EVERY: u64 = 16_384;
 
 impl Reports {
     /// Reports for a configuration.
@@ -186,6 +193,11 @@ impl Reports {
             tftp,
             conv,
             origin: None,
+            conns: cfg
+                .tables
+                .as_ref()
+                .map(|t| tables::StreamedTable::new(t, "conns")),
+            frames: 0,
         }
     }
 
@@ -205,6 +217,34 @@ impl Reports {
             for c in &mut self.conv {
                 c.observe(d);
             }
+        }
+        self.frames += 1;
+        if self.conns.is_some() && self.frames.is_multiple_of(CONNS_SWEEP_EVERY) {
+            self.sweep_conns(d.times.relative);
+        }
+    }
+
+    /// Writes the connections that ended into the `conns` table, unless a printed report
+    /// still needs them: TCP connections finished so far, UDP conversations idle for
+    /// [`UDP_IDLE_NS`](crate::track::udp::UDP_IDLE_NS).
+    fn sweep_conns(&mut self, now_ns: i128) {
+        let (Some(conns), Some(target)) = (&mut self.conns, &self.cfg.tables) else {
+            return;
+        };
+        let origin = self.origin.unwrap_or_default();
+        let wants = |s: ReportSpec| self.cfg.specs.contains(&s);
+        if let Some(t) = &mut self.tcp
+            && !wants(ReportSpec::TcpStates)
+            && !wants(ReportSpec::TcpTrace)
+        {
+            conns.push_tcp(&target.capture, origin, &t.take_finished());
+        }
+        let udp = conv::ConvKind::Udp;
+        if let Some(c) = self.conv.iter_mut().find(|c| c.kind == udp)
+            && !wants(ReportSpec::Conv(udp))
+        {
+            let idle = c.take_idle(now_ns, crate::track::udp::UDP_IDLE_NS);
+            conns.push_udp(&target.capture, origin, &idle);
         }
     }
 
@@ -240,18 +280,21 @@ impl Reports {
             writeln!(out, "{text}")?;
         }
         out.flush()?;
-        if let Some(target) = &self.cfg.tables {
-            let udp = self.conv.iter().find(|c| c.kind == conv::ConvKind::Udp);
-            let inputs = tables::TableInputs {
-                capture: &target.capture,
-                origin: self
-                    .origin
-                    .unwrap_or(crate::capture::Timestamp { secs: 0, nanos: 0 }),
-                tcp: tcp.as_ref().map_or(&[], |t| t.rows.as_slice()),
-                udp: &udp.map(conv::ConvTable::sorted).unwrap_or_default(),
-                tftp: self.tftp.as_ref().map_or(&[], |t| t.transfers()),
-            };
-            tables::write_tables(target, &inputs).map_err(io::Error::other)?;
+        if let (Some(target), Some(mut conns)) = (&self.cfg.tables, self.conns) {
+            let origin = self.origin.unwrap_or_default();
+            let capture = &target.capture;
+            if let Some(t) = &tcp {
+                conns.push_tcp(capture, origin, &t.rows);
+            }
+            if let Some(c) = self.conv.iter().find(|c| c.kind == conv::ConvKind::Udp) {
+                conns.push_udp(capture, origin, &c.sorted());
+            }
+            conns.close().map_err(io::Error::other)?;
+            let mut transfers = tables::StreamedTable::new(target, "tftp");
+            if let Some(t) = &self.tftp {
+                transfers.push_tftp(capture, origin, t.transfers());
+            }
+            transfers.close().map_err(io::Error::other)?;
         }
         if let (Some(dir), Some(t)) = (&self.cfg.export_tftp, &self.tftp) {
             let n = t.export(dir, log)?;

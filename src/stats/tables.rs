@@ -186,37 +186,112 @@ fn tftp_row(capture: &str, origin: Timestamp, t: &Transfer) -> Row {
     row
 }
 
-/// Rows a table gathers before it hands them to its writer: the rows are made one at a
-/// time, so memory stays flat however many connections the capture has.
-const ROWS_PER_HANDOVER: usize = 4096;
+/// Rows a table gathers before it hands them to its writer.
+const ROWS_PER_HANDOVER: usize = 1024;
 
-/// Writes `rows` as table `name` of `target` (nothing when there are none).
-fn write_table(
-    target: &Target,
+/// A table written row by row as the run goes: connections are written when they end, so
+/// memory follows the connections alive at one time, not every connection of the capture.
+pub struct StreamedTable {
     name: &'static str,
-    mut rows: impl Iterator<Item = Row>,
-) -> Result<(), ExportError> {
-    let Some(first) = rows.next() else {
-        return Ok(());
-    };
-    let columns: Vec<ColumnSpec> = first
-        .iter()
-        .map(|(n, k, _)| ColumnSpec::new(*n, *k))
-        .collect();
-    let mut block = RowBlock::new(&columns);
-    let mut writer = TableWriter::create(target, TableSpec { name, columns })?;
-    for row in std::iter::once(first).chain(rows) {
-        push_row(&mut block, &row);
-        if block.rows() >= ROWS_PER_HANDOVER {
-            // A failed append means the encoder stopped: close reports its error.
-            if writer.append(&block).is_err() {
-                break;
-            }
-            block.clear();
+    target: Target,
+    /// Created with the first row, whose cells give the columns.
+    writer: Option<TableWriter>,
+    block: RowBlock,
+    /// UDP conversations written so far (their `uid` numbers).
+    udp_rows: usize,
+    /// Why the table could not be created; its rows are dropped.
+    create_error: Option<ExportError>,
+    /// The encoder stopped (`close` returns its error); the rest of the rows are dropped.
+    failed: bool,
+}
+
+impl StreamedTable {
+    /// An empty table `name` of `target`; no file until the first row.
+    pub fn new(target: &Target, name: &'static str) -> StreamedTable {
+        StreamedTable {
+            name,
+            target: target.clone(),
+            writer: None,
+            block: RowBlock::default(),
+            udp_rows: 0,
+            create_error: None,
+            failed: false,
         }
     }
-    let _ = writer.append(&block);
-    writer.close().map(drop)
+
+    /// Adds the TCP connections among `rows` that had a displayed frame.
+    pub fn push_tcp(&mut self, capture: &str, origin: Timestamp, rows: &[ConnRow]) {
+        for r in rows.iter().filter(|r| r.selected) {
+            self.push(tcp_row(capture, origin, r));
+        }
+    }
+
+    /// Adds UDP conversations.
+    pub fn push_udp(&mut self, capture: &str, origin: Timestamp, rows: &[ConvRow]) {
+        for r in rows {
+            let n = self.udp_rows;
+            self.udp_rows += 1;
+            self.push(udp_row(capture, origin, n, r));
+        }
+    }
+
+    /// Adds the TFTP transfers among `transfers` that had a displayed frame.
+    pub fn push_tftp(&mut self, capture: &str, origin: Timestamp, transfers: &[Transfer]) {
+        for t in transfers.iter().filter(|t| t.selected) {
+            self.push(tftp_row(capture, origin, t));
+        }
+    }
+
+    fn push(&mut self, row: Row) {
+        if self.failed {
+            return;
+        }
+        if self.writer.is_none() {
+            let columns: Vec<ColumnSpec> = row
+                .iter()
+                .map(|(n, k, _)| ColumnSpec::new(*n, *k))
+                .collect();
+            self.block = RowBlock::new(&columns);
+            let spec = TableSpec {
+                name: self.name,
+                columns,
+            };
+            match TableWriter::create(&self.target, spec) {
+                Ok(w) => self.writer = Some(w),
+                Err(e) => {
+                    self.create_error = Some(e);
+                    self.failed = true;
+                    return;
+                }
+            }
+        }
+        push_row(&mut self.block, &row);
+        if self.block.rows() >= ROWS_PER_HANDOVER {
+            self.hand_over();
+        }
+    }
+
+    fn hand_over(&mut self) {
+        if let Some(w) = &mut self.writer
+            && w.append(&self.block).is_err()
+        {
+            // The encoder stopped: `close` returns its error.
+            self.failed = true;
+        }
+        self.block.clear();
+    }
+
+    /// Writes the last rows and finishes the table's files.
+    ///
+    /// # Errors
+    /// A file could not be written (it was removed), or the table could not be created.
+    pub fn close(mut self) -> Result<(), ExportError> {
+        self.hand_over();
+        if let Some(e) = self.create_error.take() {
+            return Err(e);
+        }
+        self.writer.take().map_or(Ok(()), |w| w.close().map(drop))
+    }
 }
 
 fn push_row(block: &mut RowBlock, row: &Row) {
@@ -238,43 +313,4 @@ fn push_row(block: &mut RowBlock, row: &Row) {
             }
         }
     }
-}
-
-/// What the tables are made from.
-pub struct TableInputs<'r> {
-    /// The capture's name (the `capture` column).
-    pub capture: &'r str,
-    /// The first frame's time: the origin of the reports' relative times.
-    pub origin: Timestamp,
-    /// TCP connections that had a displayed frame.
-    pub tcp: &'r [ConnRow],
-    /// UDP conversations of displayed frames.
-    pub udp: &'r [ConvRow],
-    /// TFTP transfers that had a displayed frame.
-    pub tftp: &'r [Transfer],
-}
-
-/// Writes the `conns` and `tftp` tables of a run.
-///
-/// # Errors
-/// A table could not be written (its files were removed).
-pub fn write_tables(target: &Target, inputs: &TableInputs<'_>) -> Result<(), ExportError> {
-    let (capture, origin) = (inputs.capture, inputs.origin);
-    let tcp = inputs
-        .tcp
-        .iter()
-        .filter(|r| r.selected)
-        .map(|r| tcp_row(capture, origin, r));
-    let udp = inputs
-        .udp
-        .iter()
-        .enumerate()
-        .map(|(n, r)| udp_row(capture, origin, n, r));
-    write_table(target, "conns", tcp.chain(udp))?;
-    let tftp = inputs
-        .tftp
-        .iter()
-        .filter(|t| t.selected)
-        .map(|t| tftp_row(capture, origin, t));
-    write_table(target, "tftp", tftp)
 }

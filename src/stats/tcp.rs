@@ -342,6 +342,12 @@ impl TcpConnections {
         }
     }
 
+    /// Takes the rows of the connections finished so far (a streaming consumer's: the
+    /// report then holds only the connections finished afterwards).
+    pub fn take_finished(&mut self) -> Vec<ConnRow> {
+        std::mem::take(&mut self.rows)
+    }
+
     /// Finishes every live connection (end of capture) and returns the rows in stream order.
     pub fn into_report(mut self) -> TcpReport {
         let live: Vec<u32> = self.active.keys().copied().collect();

@@ -181,3 +181,152 @@ fn a_write_that_fails_leaves_no_file_behind() {
     let left = files_under(tmp.path());
     assert!(left.is_empty(), "nothing half-written is left: {left:?}");
 }
+
+/// The rows of `table` as column name → value text (strings unquoted).
+fn row_maps(dir: &Path, table: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut out = Vec::new();
+    for path in files_under(&dir.join(table)) {
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        for row in reader.get_row_iter(None).unwrap() {
+            let row = row.unwrap();
+            let map = row
+                .get_column_iter()
+                .map(|(name, field)| {
+                    (
+                        name.clone(),
+                        field.to_string().trim_matches('"').to_string(),
+                    )
+                })
+                .collect();
+            out.push(map);
+        }
+    }
+    out
+}
+
+#[test]
+fn connections_written_as_they_end_are_the_reports_rows() {
+    use crate::pcapw::Pcap;
+    // Long enough that finished connections are swept into the table mid-run (every 16 384
+    // frames) and UDP pairs go idle (60 s at 1 ms per frame): 3 000 TCP connections, 2 000
+    // UDP pairs that speak once, then 70 000 datagrams of one pair that stays alive.
+    let mut p = Pcap::new();
+    for i in 0..3000u32 {
+        let client = ([10, 0, (i >> 8) as u8, i as u8], 40000 + (i % 20000) as u16);
+        let server = ([10, 1, 0, 1], 80);
+        p.tcp_between(client, server, "S", 100, 0, b"");
+        p.tcp_between(server, client, "SA", 500, 101, b"");
+        p.tcp_between(client, server, "A", 101, 501, b"");
+        p.tcp_between(client, server, "PA", 101, 501, b"GET");
+        p.tcp_between(client, server, "FA", 104, 501, b"");
+        if i % 3 == 0 {
+            p.tcp_between(server, client, "R", 501, 0, b"");
+        } else {
+            p.tcp_between(server, client, "FA", 501, 105, b"");
+            p.tcp_between(client, server, "A", 105, 502, b"");
+        }
+    }
+    for i in 0..2000u32 {
+        let a = ([10, 2, (i >> 8) as u8, i as u8], 5353);
+        p.udp(a, ([10, 3, 0, 1], 53), b"q");
+        if i % 2 == 0 {
+            p.udp(([10, 3, 0, 1], 53), a, b"answer");
+        }
+    }
+    for _ in 0..70_000 {
+        p.udp(([10, 4, 0, 1], 9000), ([10, 4, 0, 2], 9001), b"tick");
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cap = p.save(tmp.path(), "many.pcap");
+    let cap_s = cap.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let o = export(&cap, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let conns = row_maps(&out, "conns");
+
+    let report = |spec: &str| -> Vec<serde_json::Value> {
+        let o = wiresift(["-r", cap_s, "-q", "-z", spec, "-T", "json"]);
+        serde_json::from_slice(&o.stdout).expect("json")
+    };
+    // One line per connection from the named keys, sorted.
+    let json_lines = |rows: Vec<serde_json::Value>, first: &str, keys: &[&str]| {
+        let mut v: Vec<String> = rows
+            .iter()
+            .filter(|r| r.get(first).is_some())
+            .map(|r| {
+                keys.iter()
+                    .map(|k| r[*k].to_string().replace('"', ""))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let table_lines = |proto: &str, keys: &[&str]| {
+        let mut v: Vec<String> = conns
+            .iter()
+            .filter(|r| r["proto"] == proto)
+            .map(|r| {
+                keys.iter()
+                    .map(|k| r[*k].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let want_tcp = json_lines(
+        report("tcp,states"),
+        "stream",
+        &[
+            "stream",
+            "conn_state",
+            "history",
+            "pkts_c2s",
+            "bytes_c2s",
+            "pkts_s2c",
+            "bytes_s2c",
+        ],
+    );
+    let got_tcp = table_lines(
+        "tcp",
+        &[
+            "stream",
+            "conn_state",
+            "history",
+            "orig_pkts",
+            "orig_bytes",
+            "resp_pkts",
+            "resp_bytes",
+        ],
+    );
+    assert_eq!(got_tcp.len(), 3000);
+    assert_eq!(got_tcp, want_tcp);
+    // conv,udp prints endpoints as ADDR:PORT.
+    let mut want_udp: Vec<String> = json_lines(
+        report("conv,udp"),
+        "a",
+        &["a", "b", "frames_a_to_b", "frames_b_to_a"],
+    )
+    .iter()
+    .map(|l| l.replace(':', " "))
+    .collect();
+    want_udp.sort();
+    let got_udp = table_lines(
+        "udp",
+        &[
+            "orig_h",
+            "orig_p",
+            "resp_h",
+            "resp_p",
+            "orig_pkts",
+            "resp_pkts",
+        ],
+    );
+    assert_eq!(got_udp.len(), 2001);
+    assert_eq!(got_udp, want_udp);
+    let uids: std::collections::HashSet<&String> = conns.iter().map(|r| &r["uid"]).collect();
+    assert_eq!(uids.len(), conns.len(), "every uid is unique");
+}
