@@ -293,9 +293,15 @@ fn probe_writable(dir: &Path) -> Result<(), ExportError> {
     })
 }
 
-/// The writer's settings. Text columns carry no min/max statistics: the statistics keep
-/// their values until the file is closed, and a value is a slice of its row group's whole
-/// text buffer, so they kept every row group's text alive (280 MiB for 2 M packets).
+/// The writer's settings.
+///
+/// - Dictionary encoding only for text columns: addresses, protocol stacks and names repeat
+///   and shrink to a few bits each, while numbers are mostly distinct or small already.
+///   Dictionaries on every column cost a third more CPU time (a hash table per column per
+///   row group) for 10% smaller files.
+/// - Text columns carry no min/max statistics: the statistics keep their values until the
+///   file is closed, and a value is a slice of its row group's whole text buffer, so they
+///   kept every row group's text alive.
 fn properties(compression: Compression, spec: &TableSpec) -> WriterProperties {
     let codec = match compression {
         Compression::Snappy => parquet::basic::Compression::SNAPPY,
@@ -304,15 +310,15 @@ fn properties(compression: Compression, spec: &TableSpec) -> WriterProperties {
     };
     let builder = WriterProperties::builder()
         .set_compression(codec)
+        .set_dictionary_enabled(false)
         .set_created_by(format!("wiresift {}", env!("CARGO_PKG_VERSION")));
     spec.columns
         .iter()
         .filter(|c| c.kind == Kind::Text)
         .fold(builder, |b, c| {
-            b.set_column_statistics_enabled(
-                ColumnPath::from(c.name.as_str()),
-                EnabledStatistics::None,
-            )
+            let path = ColumnPath::from(c.name.as_str());
+            b.set_column_statistics_enabled(path.clone(), EnabledStatistics::None)
+                .set_column_dictionary_enabled(path, true)
         })
         .build()
 }
