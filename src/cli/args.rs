@@ -183,6 +183,8 @@ pub enum OutputFormat {
     /// One JSON object per line.
     #[value(alias = "ndjson")]
     Jsonl,
+    /// Elasticsearch bulk lines (an index line, then the packet; with -e, those fields).
+    Ek,
 }
 
 /// `-t`: tshark's time formats, by tshark's letters.

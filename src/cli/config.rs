@@ -97,7 +97,7 @@ fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
         .map_err(UsageError::Invalid)?;
     let format = match a.output_format {
         OutputFormat::Json => Format::Json,
-        OutputFormat::Jsonl => Format::Jsonl,
+        OutputFormat::Jsonl | OutputFormat::Ek => Format::Jsonl,
         OutputFormat::Text | OutputFormat::Fields => Format::Text,
     };
     Ok(crate::stats::StatsConfig {
@@ -154,6 +154,12 @@ fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
         }
         OutputFormat::Json => Ok(OutputKind::Json(JsonStyle::Array)),
         OutputFormat::Jsonl => Ok(OutputKind::Json(JsonStyle::Lines)),
+        OutputFormat::Ek => Ok(OutputKind::Ek(
+            a.fields
+                .iter()
+                .map(|n| resolve_field(n))
+                .collect::<Result<_, _>>()?,
+        )),
     }
 }
 

@@ -33,6 +33,8 @@ pub enum OutputKind {
     Fields(Vec<(String, FieldId)>, FieldsOptions),
     /// `-T json` / `-T jsonl`.
     Json(JsonStyle),
+    /// `-T ek`: every field, or only the `-e` fields.
+    Ek(Vec<(String, FieldId)>),
     /// `-w DIR -F parquet`: the packets table (the reports write the others).
     Parquet(crate::output::parquet::ExportConfig),
 }
@@ -146,25 +148,36 @@ fn output_requirements(output: &OutputKind) -> (Needs, Depth) {
             summary: true,
             ..
         } => (Needs { udp: false, ..all }, Depth::All),
-        OutputKind::Text { .. } | OutputKind::Json(_) | OutputKind::Parquet(_) => (all, Depth::All),
-        OutputKind::Fields(fields, _) => {
-            let reg = registry();
-            fields
-                .iter()
-                .fold((Needs::NONE, Depth::Link), |(n, d), (_, id)| {
-                    let def = reg.def(*id);
-                    let n = n.union(def.needs);
-                    let n = if def.needs.columns { n.union(all) } else { n };
-                    // Which layers a frame lists depends on the TCP analysis and TFTP tracking.
-                    let n = if def.name == "frame.protocols" {
-                        n.union(Needs::TCP).union(Needs::TFTP)
-                    } else {
-                        n
-                    };
-                    (n, d.max(def.depth()))
-                })
-        }
+        OutputKind::Fields(fields, _) => fields_requirements(fields),
+        OutputKind::Ek(fields) if !fields.is_empty() => fields_requirements(fields),
+        OutputKind::Text { .. }
+        | OutputKind::Json(_)
+        | OutputKind::Ek(_)
+        | OutputKind::Parquet(_) => (all, Depth::All),
     }
+}
+
+/// What printing `fields` needs.
+fn fields_requirements(fields: &[(String, FieldId)]) -> (Needs, Depth) {
+    let reg = registry();
+    fields
+        .iter()
+        .fold((Needs::NONE, Depth::Link), |(n, d), (_, id)| {
+            let def = reg.def(*id);
+            let n = n.union(def.needs);
+            let n = if def.needs.columns {
+                n.union(Needs::ALL)
+            } else {
+                n
+            };
+            // Which layers a frame lists depends on the TCP analysis and TFTP tracking.
+            let n = if def.name == "frame.protocols" {
+                n.union(Needs::TCP).union(Needs::TFTP)
+            } else {
+                n
+            };
+            (n, d.max(def.depth()))
+        })
 }
 
 impl Config {

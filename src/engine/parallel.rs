@@ -47,7 +47,10 @@ pub fn eligible(cfg: &Config) -> bool {
     let stateless_output = match &cfg.output {
         OutputKind::Quiet => true,
         OutputKind::Fields(fields, _) => !fields.iter().any(|(name, _)| reads_displayed(name)),
-        OutputKind::Text { .. } | OutputKind::Json(_) | OutputKind::Parquet(_) => false,
+        OutputKind::Text { .. }
+        | OutputKind::Json(_)
+        | OutputKind::Ek(_)
+        | OutputKind::Parquet(_) => false,
     };
     stateless_output
         && cfg.needs == Needs::NONE

@@ -38,7 +38,7 @@ use crate::capture::block::{BlockReader, Cursor};
 use crate::dissect::{Dissection, IpAddr, TftpLookup};
 use crate::output::BlockSink;
 use crate::output::bytebuf::ByteBuf;
-use crate::output::json::JsonSink;
+use crate::output::json::{JsonSink, JsonStyle};
 
 /// Bytes per block: about 330 average frames, whose dissections (2 KiB each) stay in the
 /// L2/L3 caches between the steps.
@@ -53,7 +53,7 @@ pub const JSON_BLOCK_LEN: usize = 128 * 1024;
 /// The block length for `cfg`'s output.
 pub fn block_len(cfg: &Config) -> usize {
     match cfg.output {
-        OutputKind::Json(_) => JSON_BLOCK_LEN,
+        OutputKind::Json(_) | OutputKind::Ek(_) => JSON_BLOCK_LEN,
         _ => BLOCK_LEN,
     }
 }
@@ -102,7 +102,7 @@ impl BlockFormat for TextFormat<'_> {
     fn new_block(&self) -> ByteBuf {
         // JSON fills its block text in place: give it room to start with.
         match self.0.output {
-            OutputKind::Json(_) => ByteBuf::new(),
+            OutputKind::Json(_) | OutputKind::Ek(_) => ByteBuf::new(),
             _ => ByteBuf::default(),
         }
     }
@@ -143,6 +143,9 @@ impl Write for BlockText {
 fn block_sink(cfg: &Config, text: &Rc<RefCell<ByteBuf>>) -> Box<dyn BlockSink> {
     match &cfg.output {
         OutputKind::Json(style) => Box::new(JsonSink::in_place(text.clone(), *style)),
+        OutputKind::Ek(fields) => {
+            Box::new(JsonSink::in_place(text.clone(), JsonStyle::Ek).ek_fields(fields))
+        }
         _ => make_sink_to(cfg, BlockText(text.clone())),
     }
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::config::{Config, OutputKind};
 use crate::output::fields::FieldsSink;
 use crate::output::hexdump::HexSink;
-use crate::output::json::JsonSink;
+use crate::output::json::{JsonSink, JsonStyle};
 use crate::output::summary::SummarySink;
 use crate::output::tree::TreeSink;
 use crate::output::{BlockSink, Sink, Tee};
@@ -74,6 +74,11 @@ pub fn make_sink_to<W: Write + 'static>(cfg: &Config, out: W) -> Box<dyn BlockSi
         OutputKind::Json(style) => {
             Box::new(JsonSink::new(out, *style).flush_each(cfg.line_buffered))
         }
+        OutputKind::Ek(fields) => Box::new(
+            JsonSink::new(out, JsonStyle::Ek)
+                .ek_fields(fields)
+                .flush_each(cfg.line_buffered),
+        ),
     }
 }
 

@@ -7,6 +7,13 @@
 //! several an array. Values are typed: integers and times (seconds) are JSON numbers, booleans
 //! are booleans, addresses, byte strings (`aa:bb`) and absolute times (RFC 3339) are strings.
 //! Strings from the wire are escaped so the document is always valid UTF-8 JSON.
+//!
+//! `-T ek` is tshark's Elasticsearch bulk shape, two lines per packet: the index action
+//! `{"index":{"_index":"packets-YYYY-MM-DD","_type":"doc"}}`, then
+//! `{"timestamp":"EPOCH_MS","layers":{...}}` where keys are `LAYER_FIELD` with `.` as `_`
+//! (`ip_ip_src`; a protocol seen again is `ip_2`). With `-e` the layers object holds only
+//! those fields, as arrays (`"ip_src":["10.0.0.1"]`). Unlike tshark, which writes every number
+//! as a string, values are typed as in `-T json`.
 
 use super::bytebuf::ByteBuf;
 use super::{BlockSink, Sink};
@@ -15,7 +22,7 @@ use crate::fields::value::{
     is_unsafe_char, push_num, push_u64, write_hex_colon, write_ipv4, write_ipv6, write_mac,
     write_rel_time,
 };
-use crate::fields::{Extract, FieldDef, FieldType, Value, registry};
+use crate::fields::{Extract, FieldDef, FieldId, FieldType, LayerSel, Value, registry};
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::rc::Rc;
@@ -27,6 +34,8 @@ pub enum JsonStyle {
     Array,
     /// One object per line (JSON Lines).
     Lines,
+    /// Elasticsearch bulk lines (`-T ek`) with every field.
+    Ek,
 }
 
 /// Writes each frame as a JSON object.
@@ -38,6 +47,8 @@ pub struct JsonSink<W: Write> {
     /// The buffer is a parallel block's text, which its owner takes: never written to `out`.
     in_place: bool,
     flush_each: bool,
+    /// `-T ek -e`: the fields and their keys (`.` as `_`); empty for every field.
+    ek_fields: Vec<(FieldId, Box<str>)>,
 }
 
 /// Packets are gathered into chunks of about this size before one write: a JSON packet is a
@@ -45,6 +56,20 @@ pub struct JsonSink<W: Write> {
 pub const OUTPUT_CHUNK: usize = 256 * 1024;
 
 impl<W: Write> JsonSink<W> {
+    /// Writes only `fields` in `-T ek` (the `-e` fields), keyed with `.` as `_`.
+    pub fn ek_fields(mut self, fields: &[(String, FieldId)]) -> Self {
+        self.ek_fields = fields
+            .iter()
+            .map(|(_, id)| {
+                (
+                    *id,
+                    registry().def(*id).name.replace('.', "_").into_boxed_str(),
+                )
+            })
+            .collect();
+        self
+    }
+
     /// Writes every packet as soon as it is formatted (`-l`, live capture).
     pub fn flush_each(mut self, on: bool) -> Self {
         self.flush_each = on;
@@ -60,6 +85,7 @@ impl<W: Write> JsonSink<W> {
             buf: Rc::new(RefCell::new(ByteBuf::new())),
             in_place: false,
             flush_each: false,
+            ek_fields: Vec::new(),
         }
     }
 
@@ -85,6 +111,7 @@ impl JsonSink<io::Sink> {
             buf: text,
             in_place: true,
             flush_each: false,
+            ek_fields: Vec::new(),
         }
     }
 }
@@ -262,7 +289,8 @@ const KEY_ROOM: usize = 32;
 /// first-level cache: the extractor, the type and the `,"name":` key padded to [`KEY_ROOM`].
 struct JsonField {
     extract: Extract,
-    def: &'static FieldDef,
+    /// The key.
+    name: &'static str,
     key: [u8; KEY_ROOM],
     key_len: u8,
     ftype: FieldType,
@@ -282,11 +310,11 @@ fn padded_key(name: &str) -> ([u8; KEY_ROOM], u8) {
 }
 
 impl JsonField {
-    fn new(def: &'static FieldDef) -> JsonField {
-        let (key, key_len) = padded_key(def.name);
+    fn new(def: &'static FieldDef, name: &'static str) -> JsonField {
+        let (key, key_len) = padded_key(name);
         JsonField {
             extract: def.extract,
-            def,
+            name,
             key,
             key_len,
             ftype: def.ftype,
@@ -300,7 +328,7 @@ impl JsonField {
             out.extend_prefix(&self.key, usize::from(self.key_len));
         } else {
             out.extend_from_slice(b",\"");
-            out.extend_from_slice(self.def.name.as_bytes());
+            out.extend_from_slice(self.name.as_bytes());
             out.extend_from_slice(b"\":");
         }
     }
@@ -310,28 +338,48 @@ impl JsonField {
 /// indexed by the protocol's field family: built once, walked for every layer.
 fn json_fields(proto: Proto) -> &'static [JsonField] {
     static BY_PROTO: std::sync::OnceLock<Vec<Vec<JsonField>>> = std::sync::OnceLock::new();
-    let table = BY_PROTO.get_or_init(|| {
-        let reg = registry();
-        let len = Proto::ALL
-            .iter()
-            .map(|p| *p as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut table: Vec<Vec<JsonField>> = (0..len).map(|_| Vec::new()).collect();
-        for p in Proto::ALL {
-            if let Some(slot) = table.get_mut(*p as usize) {
-                *slot = reg
-                    .of_proto(*p)
-                    .filter(|(_, def)| !def.needs.columns)
-                    .map(|(_, def)| JsonField::new(def))
-                    .collect();
-            }
-        }
-        table
-    });
+    let table = BY_PROTO.get_or_init(|| field_table(|p| p, |_, def| def.name));
     table
         .get(proto.field_family() as usize)
         .map_or(&[], Vec::as_slice)
+}
+
+/// [`json_fields`] with EK keys (`layer_field`, `.` as `_`), indexed by the layer's own
+/// protocol, whose name starts the keys.
+fn ek_fields(proto: Proto) -> &'static [JsonField] {
+    static BY_PROTO: std::sync::OnceLock<Vec<Vec<JsonField>>> = std::sync::OnceLock::new();
+    // The names are made once per field for the life of the process.
+    let name = |layer: Proto, def: &FieldDef| -> &'static str {
+        let key = format!("{}_{}", layer.name(), def.name.replace('.', "_"));
+        Box::leak(key.into_boxed_str())
+    };
+    let table = BY_PROTO.get_or_init(|| field_table(Proto::field_family, name));
+    table.get(proto as usize).map_or(&[], Vec::as_slice)
+}
+
+/// One list per protocol `p` (indexed by `Proto as usize`): the fields of `fields_of(p)`,
+/// keyed by `key(p, field)`.
+fn field_table(
+    fields_of: impl Fn(Proto) -> Proto,
+    key: impl Fn(Proto, &'static FieldDef) -> &'static str,
+) -> Vec<Vec<JsonField>> {
+    let reg = registry();
+    let len = Proto::ALL
+        .iter()
+        .map(|p| *p as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut table: Vec<Vec<JsonField>> = (0..len).map(|_| Vec::new()).collect();
+    for p in Proto::ALL {
+        if let Some(slot) = table.get_mut(*p as usize) {
+            *slot = reg
+                .of_proto(fields_of(*p))
+                .filter(|(_, def)| !def.needs.columns)
+                .map(|(_, def)| JsonField::new(def, key(*p, def)))
+                .collect();
+        }
+    }
+    table
 }
 
 /// `,"proto":` for every protocol, padded like the field keys, indexed by `Proto as usize`.
@@ -353,6 +401,64 @@ fn layer_key(proto: Proto) -> &'static ([u8; KEY_ROOM], u8) {
 /// Appends the JSON object of one frame (no trailing newline).
 pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
     out.extend_from_slice(b"{\"layers\":");
+    write_layers(out, d, false);
+    out.push(b'}');
+}
+
+/// Appends the two `-T ek` lines of one frame: the index action and the document, with
+/// every field (`fields` empty) or only `fields` (their keys given).
+pub fn write_ek_packet(out: &mut ByteBuf, d: &Dissection<'_>, fields: &[(FieldId, Box<str>)]) {
+    let ts = d.frame.ts;
+    let day = if ts.is_none() {
+        super::time::civil(crate::capture::Timestamp::default())
+    } else {
+        super::time::civil(ts)
+    };
+    out.extend_from_slice(b"{\"index\":{\"_index\":\"packets-");
+    let date = format!("{:04}-{:02}-{:02}", day.year, day.month, day.day);
+    out.extend_from_slice(date.as_bytes());
+    out.extend_from_slice(b"\",\"_type\":\"doc\"}}\n{\"timestamp\":\"");
+    if !ts.is_none() {
+        push_num(out, ts.as_nanos().div_euclid(1_000_000) as i64);
+    }
+    out.extend_from_slice(b"\",\"layers\":");
+    if fields.is_empty() {
+        write_layers(out, d, true);
+    } else {
+        write_selected(out, d, fields);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// `{"field":[values],...}` for the fields of `fields` the frame has (`-T ek -e`).
+fn write_selected(out: &mut ByteBuf, d: &Dissection<'_>, fields: &[(FieldId, Box<str>)]) {
+    let reg = registry();
+    let open_at = out.len();
+    for (id, key) in fields {
+        let ftype = reg.def(*id).ftype;
+        let mut n = 0u32;
+        reg.each_value(*id, d, LayerSel::All, &mut |v| {
+            if n == 0 {
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(key.as_bytes());
+                out.extend_from_slice(b"\":[");
+            } else {
+                out.push(b',');
+            }
+            write_json_value(out, &v, ftype);
+            n += 1;
+        });
+        if n > 0 {
+            out.push(b']');
+        }
+    }
+    open_object(out, open_at);
+    out.push(b'}');
+}
+
+/// Appends the `{"proto":{...},...}` object of a frame's layers: keys as `-T json` names
+/// them, or as `-T ek` does (`ek`).
+fn write_layers(out: &mut ByteBuf, d: &Dissection<'_>, ek: bool) {
     // Every layer's key is written with its leading comma; the first one's becomes the `{`.
     let open_at = out.len();
     // One entry per protocol met: never more than the frame's layers.
@@ -375,17 +481,22 @@ pub fn write_packet(out: &mut ByteBuf, d: &Dissection<'_>) {
                 out.extend_from_slice(b",\"");
                 out.extend_from_slice(layer.proto.name().as_bytes());
                 if nth > 1 {
-                    out.push(b'#');
+                    out.push(if ek { b'_' } else { b'#' });
                     push_num(out, nth);
                 }
                 out.extend_from_slice(b"\":");
             }
         }
-        write_layer_fields(out, layer, d);
+        let fields = if ek {
+            ek_fields(layer.proto)
+        } else {
+            json_fields(layer.proto)
+        };
+        write_layer_fields(out, fields, layer, d);
         out.push(b'}');
     }
     open_object(out, open_at);
-    out.extend_from_slice(b"}}");
+    out.push(b'}');
 }
 
 /// Turns the comma at `at` (the first key's) into `{`, or appends `{` when nothing was
@@ -427,9 +538,14 @@ impl FieldState<'_> {
 
 /// Appends `{"field":value,...` for one layer (the caller closes it). Every key is written
 /// with its leading comma; the first one's comma becomes the `{`.
-fn write_layer_fields(out: &mut ByteBuf, layer: &crate::dissect::Layer<'_>, d: &Dissection<'_>) {
+fn write_layer_fields(
+    out: &mut ByteBuf,
+    fields: &'static [JsonField],
+    layer: &crate::dissect::Layer<'_>,
+    d: &Dissection<'_>,
+) {
     let open_at = out.len();
-    for field in json_fields(layer.proto) {
+    for field in fields {
         // Values go straight into `out`, the key before the first (most fields of a layer
         // have none); a second value turns the first into an array (one small insert). The
         // callback captures one pointer, to this state.
@@ -454,9 +570,12 @@ impl<W: Write> Sink for JsonSink<W> {
             match self.style {
                 JsonStyle::Array if self.first => buf.extend_from_slice(b"[\n  "),
                 JsonStyle::Array => buf.extend_from_slice(b",\n  "),
-                JsonStyle::Lines => {}
+                JsonStyle::Lines | JsonStyle::Ek => {}
             }
-            write_packet(&mut buf, d);
+            match self.style {
+                JsonStyle::Ek => write_ek_packet(&mut buf, d, &self.ek_fields),
+                _ => write_packet(&mut buf, d),
+            }
             if self.style == JsonStyle::Lines {
                 buf.push(b'\n');
             }

@@ -334,3 +334,58 @@ fn pcapng_interface_names() {
     ]));
     assert_eq!(none, "\n", "classic pcap has no interface name");
 }
+
+/// `-T ek`: two lines per packet, tshark's keys (`layer_field`, `.` as `_`), the values of
+/// `-T json`; with `-e`, only those fields, as arrays.
+#[test]
+fn ek_is_the_json_layers_with_elasticsearch_keys() {
+    let cap = capture("tcp-session.pcap");
+    let text = |args: &[&str]| {
+        let mut all = vec!["-r", cap.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let o = wiresift(all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let json: Vec<serde_json::Value> = serde_json::from_str(&text(&["-T", "json"])).unwrap();
+    let ek = text(&["-T", "ek"]);
+    let lines: Vec<&str> = ek.lines().collect();
+    assert_eq!(lines.len(), 2 * json.len());
+    for (pair, packet) in lines.chunks(2).zip(&json) {
+        assert_eq!(
+            pair[0],
+            r#"{"index":{"_index":"packets-2023-11-14","_type":"doc"}}"#
+        );
+        let doc: serde_json::Value = serde_json::from_str(pair[1]).unwrap();
+        let epoch = packet["layers"]["frame"]["frame.time_epoch"]
+            .as_f64()
+            .unwrap();
+        // Milliseconds, truncated as tshark does.
+        let ms: f64 = doc["timestamp"].as_str().unwrap().parse().unwrap();
+        assert!(
+            (0.0..1.0).contains(&(epoch * 1000.0 - ms + 1e-6)),
+            "{ms} {epoch}"
+        );
+        let want: serde_json::Map<String, serde_json::Value> = packet["layers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(layer, fields)| {
+                let renamed = fields
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (format!("{layer}_{}", k.replace('.', "_")), v.clone()))
+                    .collect();
+                (layer.replace('#', "_"), serde_json::Value::Object(renamed))
+            })
+            .collect();
+        assert_eq!(doc["layers"], serde_json::Value::Object(want));
+    }
+    let some = text(&["-T", "ek", "-c", "3", "-e", "ip.src", "-e", "tcp.flags.syn"]);
+    let third: serde_json::Value = serde_json::from_str(some.lines().nth(5).unwrap()).unwrap();
+    assert_eq!(
+        third["layers"],
+        serde_json::json!({"ip_src": ["192.168.30.129"], "tcp_flags_syn": [true]})
+    );
+}

@@ -13,6 +13,8 @@ const RUNS: &[&[&str]] = &[
     &["-V", "-x"],
     &["-T", "json"],
     &["-T", "jsonl", "-Y", "tcp || udp"],
+    &["-T", "ek"],
+    &["-T", "ek", "-e", "tcp.stream", "-e", "ip.src"],
     &[
         "-T",
         "fields",
