@@ -330,3 +330,46 @@ fn connections_written_as_they_end_are_the_reports_rows() {
     let uids: std::collections::HashSet<&String> = conns.iter().map(|r| &r["uid"]).collect();
     assert_eq!(uids.len(), conns.len(), "every uid is unique");
 }
+
+#[test]
+fn a_full_disk_leaves_no_file_behind() {
+    // A 1 MiB tmpfs, when this machine lets the test mount one (root with CAP_SYS_ADMIN);
+    // the file-size limit test above covers the same path everywhere else.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(tmp.path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("skipped: a_full_disk_leaves_no_file_behind: cannot mount a tmpfs here");
+        return;
+    }
+    let dir = tmp.path().join("ds");
+    // Enough rows to pass 1 MiB uncompressed.
+    let mut p = crate::pcapw::Pcap::new();
+    for i in 0..20_000u32 {
+        p.udp(
+            ([10, 0, 0, 1], 1000 + (i % 5000) as u16),
+            ([10, 0, 0, 2], 53),
+            &[0u8; 64],
+        );
+    }
+    let big = p.save(
+        std::env::temp_dir().as_path(),
+        &format!("full-disk-{}.pcap", std::process::id()),
+    );
+    let o = export(&big, &dir, &["--compress", "none"]);
+    let _ = std::fs::remove_file(&big);
+    let left = files_under(&dir);
+    let _ = std::process::Command::new("umount")
+        .arg(tmp.path())
+        .status();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
+}
