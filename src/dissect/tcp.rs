@@ -438,10 +438,16 @@ fn ack_number<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
 
 macro_rules! analysis_flag {
     ($name:literal, $label:literal, $bit:expr) => {
+        analysis_flag!($name, $label, $bit, 1)
+    };
+    // `$times` items: Wireshark adds some flags twice (see `tcp.analysis.duplicate_ack`).
+    ($name:literal, $label:literal, $bit:expr, $times:literal) => {
         FieldDef::new($name, $label, FieldType::None, Proto::Tcp, {
             fn extract<'a>(layer: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
                 if analysis_of(layer, d).is_some_and(|g| g.analysis & $bit != 0) {
-                    emit(Value::Present);
+                    for _ in 0..$times {
+                        emit(Value::Present);
+                    }
                 }
             }
             extract
@@ -754,10 +760,11 @@ pub static FIELDS: &[FieldDef] = &[
         .is_empty())
     .then(|| Value::Bytes(t.payload()))),
     analysis_flag!("tcp.analysis.flags", "TCP Analysis Flags", a::ANY_FLAG),
+    // A fast retransmission is a retransmission too: Wireshark adds both items.
     analysis_flag!(
         "tcp.analysis.retransmission",
         "This frame is a (suspected) retransmission",
-        a::RETRANSMISSION
+        a::RETRANSMISSION | a::FAST_RETRANSMISSION
     ),
     analysis_flag!(
         "tcp.analysis.fast_retransmission",
@@ -784,10 +791,13 @@ pub static FIELDS: &[FieldDef] = &[
         "ACKed segment that wasn't captured (common at capture start)",
         a::ACK_LOST_SEGMENT
     ),
+    // Twice, as in Wireshark: the flag, and the expert item "Duplicate ACK (#n)" registered
+    // under the same name (`-T fields -E occurrence=a` prints "1,1").
     analysis_flag!(
         "tcp.analysis.duplicate_ack",
         "Duplicate ACK",
-        a::DUPLICATE_ACK
+        a::DUPLICATE_ACK,
+        2
     ),
     analysis_flag!("tcp.analysis.keep_alive", "Keep-Alive", a::KEEP_ALIVE),
     analysis_flag!(

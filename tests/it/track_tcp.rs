@@ -542,3 +542,87 @@ fn final_completeness_equals_tshark_on_corpus() {
     eprintln!("tcp.completeness: {n} streams agree");
     assert!(n > 2000);
 }
+
+/// Every `tcp.analysis.*` field, frame for frame, against tshark 4.0.17 on a capture with
+/// losses: the first 100 000 packets the bench generator makes with seed 3 (`python3
+/// ../shared/bench/gen_capture.py -n 100000 --seed 3`). The flag and duplicate-ACK columns
+/// are committed as tshark printed them (rows with any value); the RTT columns, on most
+/// frames, as the SHA-256 of tshark's `frame.number<TAB>value` lines.
+#[test]
+fn analysis_fields_agree_with_tshark_on_a_lossy_capture() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let generator = root.join("../shared/bench/gen_capture.py");
+    if !generator.exists() {
+        eprintln!(
+            "skipped: lossy-capture analysis: {} is not there",
+            generator.display()
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cap = tmp.path().join("loss3.pcap");
+    let made = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(["-n", "100000", "--seed", "3"])
+        .arg(&cap)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let cap = cap.to_str().unwrap();
+
+    let reference =
+        std::fs::read_to_string(root.join("tests/golden/bench-seed3-100k.analysis.tsv")).unwrap();
+    let header: Vec<&str> = reference.lines().next().unwrap().split('\t').collect();
+    let mut args = vec![
+        "-r",
+        cap,
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "header=y",
+    ];
+    for f in &header {
+        args.extend(["-e", f]);
+    }
+    let ours: String = wiresift(&args)
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.split('\t').skip(1).any(|c| !c.is_empty()))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let (want, got): (Vec<&str>, Vec<&str>) = (reference.lines().collect(), ours.lines().collect());
+    let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
+    assert!(
+        want.len() == got.len() && first_difference.is_none(),
+        "{} rows against tshark's {}; first difference: {:?}",
+        got.len(),
+        want.len(),
+        first_difference.map(|i| (want[i], got[i]))
+    );
+
+    let sums =
+        std::fs::read_to_string(root.join("tests/golden/bench-seed3-100k.rtt.sha256")).unwrap();
+    for line in sums.lines() {
+        let (field, sum) = line.split_once('\t').unwrap();
+        let text = wiresift(&["-r", cap, "-T", "fields", "-e", "frame.number", "-e", field]);
+        let mut sha = std::process::Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("sha256sum runs");
+        use std::io::Write as _;
+        sha.stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = String::from_utf8(sha.wait_with_output().unwrap().stdout).unwrap();
+        assert_eq!(out.split_whitespace().next(), Some(sum), "{field}");
+    }
+}
