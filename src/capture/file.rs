@@ -219,6 +219,11 @@ impl FileReader {
     /// Sniffs the magic and reads the pcap file header or the first pcapng section header.
     fn read_file_header(&mut self) -> Result<(), CaptureError> {
         let got = self.fill(MAGIC_LEN)?;
+        if got == 0 {
+            // An empty file is an empty capture, as tshark reads it (exit 0, no frames).
+            self.finished = true;
+            return Ok(());
+        }
         let magic = self.window().first_chunk::<MAGIC_LEN>().copied();
         let magic = match magic {
             Some(magic) if got >= MAGIC_LEN => magic,
@@ -411,6 +416,13 @@ impl FileReader {
 
     fn not_a_capture(&self) -> CaptureError {
         let head = self.window();
+        if let Some((kind, tool)) = compression_of(head) {
+            return CaptureError::Compressed {
+                name: self.name.clone(),
+                kind,
+                tool,
+            };
+        }
         let magic = head.get(..MAGIC_LEN).unwrap_or(head);
         CaptureError::NotACapture {
             name: self.name.clone(),
@@ -439,6 +451,21 @@ impl std::fmt::Debug for FileReader {
             .field("offset", &self.consumed)
             .finish_non_exhaustive()
     }
+}
+
+/// The compression a file's first bytes announce, and the tool that undoes it.
+fn compression_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    const KINDS: [(&[u8], &str, &str); 5] = [
+        (&[0x1f, 0x8b], "gzip", "zcat"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstdcat"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz", "xzcat"),
+        (&[b'B', b'Z', b'h'], "bzip2", "bzcat"),
+        (&[0x04, 0x22, 0x4d, 0x18], "lz4", "lz4cat"),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _, _)| head.starts_with(magic))
+        .map(|&(_, kind, tool)| (kind, tool))
 }
 
 #[cfg(test)]
@@ -659,6 +686,10 @@ mod tests {
             for cut in 0..full.len() {
                 let bytes = full[..cut].to_vec();
                 let result = reader(bytes);
+                if cut == 0 {
+                    assert!(result.is_ok(), "an empty file is an empty capture");
+                    continue;
+                }
                 if cut < 4 {
                     assert!(
                         matches!(result, Err(CaptureError::NotACapture { .. })),
@@ -716,11 +747,7 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_capture() {
-        for (bytes, magic) in [
-            (&b"<html><body>"[..], "3c68746d"),
-            (b"\x01\x02", "0102"),
-            (b"", ""),
-        ] {
+        for (bytes, magic) in [(&b"<html><body>"[..], "3c68746d"), (b"\x01\x02", "0102")] {
             match reader(bytes.to_vec()) {
                 Err(CaptureError::NotACapture { name, magic: m }) => {
                     assert_eq!((name.as_str(), m.as_str()), ("test.pcap", magic));
@@ -731,11 +758,17 @@ mod tests {
     }
 
     #[test]
-    fn empty_file_message() {
-        let err = reader(Vec::new()).unwrap_err();
+    fn an_empty_file_is_an_empty_capture() {
+        let mut r = reader(Vec::new()).expect("opens");
+        assert!(r.next_frame().expect("no error").is_none());
+    }
+
+    #[test]
+    fn compressed_files_say_how_to_read_them() {
+        let err = reader(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "test.pcap is not a pcap or pcapng file (starts with 0x)"
+            "test.pcap is gzip-compressed: read it with `zcat test.pcap | wiresift -r -`"
         );
     }
 

@@ -257,6 +257,16 @@ pub enum CaptureError {
         /// The first bytes, in hex.
         magic: String,
     },
+    /// The file is compressed (wiresift reads uncompressed captures).
+    #[error("{name} is {kind}-compressed: read it with `{tool} {name} | wiresift -r -`")]
+    Compressed {
+        /// File name as the user gave it.
+        name: String,
+        /// `gzip`, `zstd`, `xz`, `bzip2`, `lz4`.
+        kind: &'static str,
+        /// The tool that decompresses to standard output (`zcat`).
+        tool: &'static str,
+    },
     /// The file ends in the middle of a record or block.
     #[error(
         "{name} appears to have been cut short in the middle of a packet at byte offset {offset} \

@@ -389,3 +389,28 @@ fn ek_is_the_json_layers_with_elasticsearch_keys() {
         serde_json::json!({"ip_src": ["192.168.30.129"], "tcp_flags_syn": [true]})
     );
 }
+
+/// An empty file is an empty capture (tshark exits 0 and prints nothing, or an empty JSON
+/// array); a compressed one says how to read it.
+#[test]
+fn empty_and_compressed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    let o = wiresift(["-r", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    let o = wiresift(["-r", empty.to_str().unwrap(), "-T", "json"]);
+    assert_eq!(stdout(&o), "[\n]\n");
+    let gz = tmp.path().join("c.pcap.gz");
+    let mut bytes = vec![0x1f, 0x8b, 8, 0];
+    bytes.extend(std::fs::read(capture("tftp.pcap")).unwrap());
+    std::fs::write(&gz, bytes).unwrap();
+    let o = wiresift(["-r", gz.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is gzip-compressed: read it with `zcat "),
+        "{}",
+        stderr(&o)
+    );
+}

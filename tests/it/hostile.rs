@@ -178,6 +178,10 @@ fn pcap_truncated_at_every_byte_offset() {
     for cut in 0..=file.len() {
         let out = run(&file[..cut], &[]);
         let lines = stdout(&out).lines().count();
+        if cut == 0 {
+            assert_clean_exit(&out);
+            continue;
+        }
         if cut < 4 {
             assert_damage_at_start(&out, "is not a pcap or pcapng file");
             continue;
@@ -223,6 +227,10 @@ fn pcapng_truncated_at_every_byte_offset() {
     for cut in 0..=file.len() {
         let out = run(&file[..cut], &[]);
         let lines = stdout(&out).lines().count();
+        if cut == 0 {
+            assert_clean_exit(&out);
+            continue;
+        }
         if cut < 4 {
             assert_damage_at_start(&out, "is not a pcap or pcapng file");
             continue;
@@ -248,7 +256,7 @@ fn pcapng_truncated_at_every_byte_offset() {
 }
 
 #[test]
-fn garbage_and_empty_files_are_not_captures() {
+fn garbage_files_are_not_captures() {
     let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
     let out = run(&garbage, &[]);
     assert_damage_at_start(
@@ -256,8 +264,6 @@ fn garbage_and_empty_files_are_not_captures() {
         "is not a pcap or pcapng file (starts with 0x008a19a3)",
     );
     assert!(stdout(&out).is_empty());
-    let out = run(b"", &[]);
-    assert_damage_at_start(&out, "is not a pcap or pcapng file (starts with 0x)");
     // Garbage after a valid header: a record with an absurd length, not an allocation.
     let mut file = pcap(1, &[]);
     file.extend(std::iter::repeat_n(0xffu8, 64));
@@ -266,7 +272,11 @@ fn garbage_and_empty_files_are_not_captures() {
 }
 
 #[test]
-fn header_only_files_are_empty_complete_captures() {
+fn empty_and_header_only_files_are_empty_complete_captures() {
+    // An empty file too, as tshark reads it.
+    let out = run(b"", &[]);
+    assert_clean_exit(&out);
+    assert!(stdout(&out).is_empty());
     let out = run(&pcap(1, &[]), &[]);
     assert_clean_exit(&out);
     assert!(stdout(&out).is_empty());

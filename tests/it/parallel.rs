@@ -197,6 +197,14 @@ fn truncated_files_give_the_same_frames_and_damage() {
             );
             continue;
         };
+        if BlockReader::open(path.to_str().unwrap(), 64)
+            .unwrap()
+            .is_none()
+        {
+            // Empty: an empty capture, which the sequential driver reads.
+            assert_eq!(want.read, 0);
+            continue;
+        }
         for block_len in [1, 50, 4096] {
             let got = parallel_run(&cfg, block_len, 2).expect("a capture with a header");
             assert_eq!(got, want, "{} block {block_len}", path.display());
