@@ -459,7 +459,7 @@ fn compression_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
         (&[0x1f, 0x8b], "gzip", "zcat"),
         (&[0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstdcat"),
         (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz", "xzcat"),
-        (&[b'B', b'Z', b'h'], "bzip2", "bzcat"),
+        (b"BZh", "bzip2", "bzcat"),
         (&[0x04, 0x22, 0x4d, 0x18], "lz4", "lz4cat"),
     ];
     KINDS
