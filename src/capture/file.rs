@@ -874,7 +874,7 @@ mod tests {
             .map_err(|e| format!("after {} frames: {e}", ours.len()))?
         {
             // tshark's lengths for a Custom Block leave out the Private Enterprise Number.
-            let pen = if frame.link_type == LinkType::PCAPNG_CUSTOM {
+            let pen = if frame.link_type.is_custom_block() {
                 pcapng::CUSTOM_BLOCK_PEN_LEN as u64
             } else {
                 0

@@ -102,9 +102,29 @@ impl LinkType {
     pub const IPV6: LinkType = LinkType(229);
     /// Linux cooked capture v2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
-    /// Not a link type at all: a pcapng Custom Block that tshark 4.0 lists as a frame.
-    /// Value chosen outside the registry's range so it can never clash.
+    /// Not a link type at all: a pcapng Custom Block that tshark 4.0 lists as a frame, from
+    /// a big-endian section. Value chosen outside the registry's range so it can never clash.
     pub const PCAPNG_CUSTOM: LinkType = LinkType(u32::MAX);
+    /// [`LinkType::PCAPNG_CUSTOM`] from a little-endian section: the block's Private
+    /// Enterprise Number is in the section's byte order, and the frame's bytes are lent as
+    /// they are on disk.
+    pub const PCAPNG_CUSTOM_LE: LinkType = LinkType(u32::MAX - 1);
+
+    /// True for the Custom Block pseudo link types.
+    pub fn is_custom_block(self) -> bool {
+        self == LinkType::PCAPNG_CUSTOM || self == LinkType::PCAPNG_CUSTOM_LE
+    }
+
+    /// A Custom Block's Private Enterprise Number, read from the start of its `data` in its
+    /// section's byte order; `None` for other frames or data too short.
+    pub fn custom_block_pen(self, data: &[u8]) -> Option<u32> {
+        let pen = *data.first_chunk::<4>()?;
+        match self {
+            LinkType::PCAPNG_CUSTOM => Some(u32::from_be_bytes(pen)),
+            LinkType::PCAPNG_CUSTOM_LE => Some(u32::from_le_bytes(pen)),
+            _ => None,
+        }
+    }
 
     /// Wireshark's `frame.encap_type` number for this link type (WTAP_ENCAP_*).
     pub fn wtap_encap(self) -> i32 {

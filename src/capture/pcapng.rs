@@ -282,7 +282,7 @@ pub fn interpret(
         ENHANCED_PACKET_BLOCK => packet(body, section, PacketLayout::Enhanced).map(Some),
         PACKET_BLOCK => packet(body, section, PacketLayout::Obsolete).map(Some),
         SIMPLE_PACKET_BLOCK => simple_packet(body, section).map(Some),
-        CUSTOM_BLOCK_COPY | CUSTOM_BLOCK_NO_COPY => Ok(Some(custom(body, last_ts))),
+        CUSTOM_BLOCK_COPY | CUSTOM_BLOCK_NO_COPY => Ok(Some(custom(body, last_ts, section.order))),
         _ => Ok(None),
     }
 }
@@ -445,18 +445,21 @@ fn simple_packet_caplen(orig_len: u32, snaplen: u32, space: usize) -> usize {
 /// The `frame.len` of a frame: tshark counts a Custom Block's length without its 4-byte
 /// Private Enterprise Number.
 pub fn shown_orig_len(link_type: LinkType, orig_len: u32) -> u32 {
-    if link_type == LinkType::PCAPNG_CUSTOM {
+    if link_type.is_custom_block() {
         orig_len.saturating_sub(CUSTOM_BLOCK_PEN_LEN as u32)
     } else {
         orig_len
     }
 }
 
-fn custom(body: &[u8], last_ts: Timestamp) -> PacketMeta {
+fn custom(body: &[u8], last_ts: Timestamp, order: ByteOrder) -> PacketMeta {
     PacketMeta {
         ts: last_ts,
         orig_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
-        link_type: LinkType::PCAPNG_CUSTOM,
+        link_type: match order {
+            ByteOrder::Big => LinkType::PCAPNG_CUSTOM,
+            ByteOrder::Little => LinkType::PCAPNG_CUSTOM_LE,
+        },
         interface_id: None,
         precision: TsPrecision::Micro,
         data: BLOCK_HEADER_LEN..BLOCK_HEADER_LEN + body.len(),

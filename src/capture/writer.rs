@@ -216,7 +216,7 @@ impl<W: Write> CaptureWriter<W> {
     }
 
     fn pcap_frame(&mut self, frame: &Frame<'_>) -> Result<Written, WriteError> {
-        if frame.link_type == LinkType::PCAPNG_CUSTOM {
+        if frame.link_type.is_custom_block() {
             return Ok(Written::Skipped);
         }
         let needs = needed_precision(frame);
@@ -287,10 +287,22 @@ impl<W: Write> CaptureWriter<W> {
         if let State::Pcapng { started: false, .. } = self.state {
             self.pcapng_section_header();
         }
-        if frame.link_type == LinkType::PCAPNG_CUSTOM {
-            block(&mut self.record, CUSTOM_BLOCK_COPY, frame.data.len(), |r| {
-                r.extend_from_slice(frame.data)
-            });
+        if frame.link_type.is_custom_block() {
+            // The written section is little-endian: the Private Enterprise Number of a block
+            // from a big-endian section is turned around, the rest is copied as it is.
+            let pen = frame.link_type.custom_block_pen(frame.data);
+            block(
+                &mut self.record,
+                CUSTOM_BLOCK_COPY,
+                frame.data.len(),
+                |r| match pen {
+                    Some(pen) => {
+                        r.extend_from_slice(&pen.to_le_bytes());
+                        r.extend_from_slice(frame.data.get(4..).unwrap_or_default());
+                    }
+                    None => r.extend_from_slice(frame.data),
+                },
+            );
             return Ok(Written::Frame);
         }
         self.enhanced_packet(frame)
@@ -593,7 +605,16 @@ mod tests {
         let (_, back) = read_back(write_all(CaptureFormat::Pcap, &[eth, custom]).unwrap());
         assert_eq!(back, vec![summary(&eth)]);
         let (_, back) = read_back(write_all(CaptureFormat::Pcapng, &[eth, custom]).unwrap());
-        assert_eq!(back, vec![summary(&eth), summary(&custom)]);
+        assert_eq!(back[0], summary(&eth));
+        // From a big-endian section into the little-endian one written: the same PEN.
+        let (ts, precision, link, len, data) = &back[1];
+        assert_eq!(
+            (*ts, *precision, *len),
+            (custom.ts, custom.precision, custom.orig_len)
+        );
+        assert_eq!(*link, LinkType::PCAPNG_CUSTOM_LE);
+        assert_eq!(link.custom_block_pen(data), Some(0x7ffe));
+        assert_eq!(data[4..], body[4..]);
     }
 
     #[test]

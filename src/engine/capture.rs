@@ -270,7 +270,7 @@ impl Drop for WriteSink {
 /// display, which the writer must not see.
 fn original_frame<'a>(d: &Dissection<'a>) -> Frame<'a> {
     let mut frame = d.frame;
-    if frame.link_type == LinkType::PCAPNG_CUSTOM {
+    if frame.link_type.is_custom_block() {
         frame.orig_len = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
     }
     frame

@@ -3,7 +3,6 @@
 //! knows better. The columns are also fields (`_ws.col.Info`, ...), so `-T fields` and the
 //! filter can use them.
 
-use crate::capture::LinkType;
 use crate::dissect::{
     Dissection, Layer, Problem, Proto, StubNote, View, arp, dhcp, dns, http, icmp, icmpv6, igmp,
     ipv4, ntp, ssh, tcp, tftp, udp,
@@ -166,9 +165,10 @@ impl Columns {
     /// The frame and link layers: their names, and the MAC addresses until IP replaces them.
     fn link_layer(&mut self, layer: &Layer<'_>, d: &Dissection<'_>) {
         match &layer.view {
-            View::Frame if d.frame.link_type == LinkType::PCAPNG_CUSTOM => {
+            View::Frame if d.frame.link_type.is_custom_block() => {
                 self.protocol = "PCAPNG";
-                custom_block_info(d.frame.data, &mut self.info);
+                let pen = d.frame.link_type.custom_block_pen(d.frame.data);
+                custom_block_info(pen.unwrap_or(0), &mut self.info);
             }
             View::Eth(e) => {
                 self.protocol = "Ethernet";
@@ -339,11 +339,8 @@ fn write_stub_note(note: StubNote, out: &mut String) {
     }
 }
 
-fn custom_block_info(data: &[u8], out: &mut String) {
+fn custom_block_info(pen: u32, out: &mut String) {
     use std::fmt::Write as _;
-    let pen = data
-        .get(..4)
-        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
     let _ = write!(out, "Custom Block: PEN = {pen}");
 }
 

@@ -1,7 +1,6 @@
 //! `frame.*` fields: facts about the captured frame itself, not any protocol in it.
 
 use super::{Emit, FieldDef, FieldType, Value};
-use crate::capture::LinkType;
 use crate::dissect::{Dissection, Layer, Proto};
 use arrayvec::ArrayVec;
 use std::fmt::Write as _;
@@ -96,7 +95,7 @@ fn len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
 
 fn cap_len<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
     let mut n = d.frame.data.len();
-    if d.frame.link_type == LinkType::PCAPNG_CUSTOM {
+    if d.frame.link_type.is_custom_block() {
         // tshark counts a custom block without its Private Enterprise Number.
         n = n.saturating_sub(crate::capture::pcapng::CUSTOM_BLOCK_PEN_LEN);
     }
@@ -153,7 +152,7 @@ fn interface_name<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
 }
 
 fn encap_type<'a>(_: &Layer<'a>, d: &Dissection<'a>, emit: &mut Emit<'_>) {
-    if d.frame.link_type != LinkType::PCAPNG_CUSTOM {
+    if !d.frame.link_type.is_custom_block() {
         emit(Value::Int(d.frame.link_type.wtap_encap() as i64));
     }
 }
