@@ -134,7 +134,6 @@ pub fn partition_dir(hour: i64) -> PathBuf {
 
 /// Writes one table; see the module contract.
 pub struct TableWriter {
-    columns: Vec<ColumnSpec>,
     waiting: BTreeMap<i64, RowBlock>,
     queue: Option<SyncSender<(i64, RowBlock)>>,
     /// Row groups the encoder wrote, emptied, for reuse (their buffers keep their size).
@@ -181,18 +180,12 @@ impl TableWriter {
                 source,
             })?;
         Ok(TableWriter {
-            columns: spec.columns,
             waiting: BTreeMap::new(),
             queue: Some(queue),
             spare,
             encoder: Some(encoder),
             finished: None,
         })
-    }
-
-    /// The table's columns.
-    pub fn columns(&self) -> &[ColumnSpec] {
-        &self.columns
     }
 
     /// Appends the rows of `block` (a block of this table's columns).
