@@ -274,6 +274,7 @@ fn write_bool(out: &mut ByteBuf, b: bool) {
 }
 
 /// Writes what `f` writes between double quotes.
+#[inline]
 fn quoted(out: &mut ByteBuf, f: impl FnOnce(&mut ByteBuf)) {
     out.push(b'"');
     f(out);

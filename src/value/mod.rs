@@ -521,6 +521,7 @@ fn write_hex_group(buf: &mut [u8], g: u16) -> usize {
 }
 
 /// Appends a duration in seconds with 9 decimals (`0.004000000`, `-1.500000000`).
+#[inline(always)]
 pub fn write_rel_time<O: TextOut + ?Sized>(out: &mut O, nanos: i128, digits: usize) {
     if nanos < 0 {
         out.push_byte(b'-');
