@@ -158,7 +158,8 @@ pub struct Args {
     pub user: Option<String>,
 
     /// A report printed after the packets (repeatable): tcp,states, tcp,trace,
-    /// tftp,transfers, conv,tcp, conv,udp, conv,ip, endpoints,ip.
+    /// tftp,transfers, conv,tcp, conv,udp, conv,ip, endpoints,ip,
+    /// follow,tcp|udp,ascii|hex|raw,STREAM, io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...].
     #[arg(short = 'z', value_name = "SPEC")]
     pub stats: Vec<String>,
 

@@ -84,11 +84,10 @@ impl TryFrom<Args> for Config {
 /// `-z` and `--export-objects`; reports follow `-T` (text, json or jsonl).
 fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
     use crate::output::report::Format;
-    let specs = a
-        .stats
-        .iter()
-        .map(|s| crate::stats::ReportSpec::parse(s).map_err(UsageError::Invalid))
-        .collect::<Result<_, _>>()?;
+    let mut stats = crate::stats::StatsConfig::default();
+    for arg in &a.stats {
+        stats.add(arg).map_err(UsageError::Invalid)?;
+    }
     let export_tftp = a
         .export_objects
         .as_deref()
@@ -101,10 +100,9 @@ fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
         OutputFormat::Text | OutputFormat::Fields => Format::Text,
     };
     Ok(crate::stats::StatsConfig {
-        specs,
         export_tftp,
         format,
-        tables: None,
+        ..stats
     })
 }
 

@@ -56,6 +56,13 @@ impl Entries {
     }
 }
 
+/// The `frame.protocols` entry of one layer (`eth:ethertype`, `ip`), or `None` when the
+/// layer adds none.
+pub fn protocols_entry(layer: &Layer<'_>) -> Option<&'static str> {
+    let (piece, n) = Entries::get().of(layer)?;
+    std::str::from_utf8(&piece[..n - 1]).ok()
+}
+
 /// Writes `frame.protocols` (`eth:ethertype:ip:udp:tftp:data`) into `buf`.
 pub fn write_protocols(d: &Dissection<'_>, buf: &mut ArrayVec<u8, MAX_PROTOCOLS_LEN>) {
     let entries = Entries::get();

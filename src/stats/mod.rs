@@ -8,18 +8,23 @@
 //! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
 
 pub mod conv;
+pub mod follow;
+pub mod iostat;
+pub mod phs;
 pub mod tables;
 pub mod tcp;
 pub mod tftp;
 
 use crate::dissect::{Depth, Dissection, IpAddr};
 use crate::fields::Needs;
+use crate::filter::Filter;
 use crate::output::report::{Format, Table, secs};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-/// One `-z` report.
+/// One `-z` report. The reports that carry arguments (follow, io,phs, io,stat) hold an index
+/// into their list in [`StatsConfig`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportSpec {
     /// `tcp,states`.
@@ -30,6 +35,12 @@ pub enum ReportSpec {
     TftpTransfers,
     /// `conv,tcp`, `conv,udp`, `conv,ip`, `endpoints,ip`.
     Conv(conv::ConvKind),
+    /// `follow,tcp|udp,MODE,STREAM`: [`StatsConfig::follows`]`[i]`.
+    Follow(usize),
+    /// `io,phs[,FILTER]`: [`StatsConfig::hierarchies`]`[i]`.
+    Phs(usize),
+    /// `io,stat,INTERVAL[,FILTER...]`: [`StatsConfig::io_stats`]`[i]`.
+    IoStat(usize),
 }
 
 /// The `-z` values wiresift knows.
@@ -41,16 +52,16 @@ pub const KNOWN_SPECS: &[&str] = &[
     "conv,udp",
     "conv,ip",
     "endpoints,ip",
+    "follow,tcp|udp,ascii|hex|raw,STREAM",
+    "io,phs[,FILTER]",
+    "io,stat,INTERVAL[,FILTER...]",
 ];
 
 impl ReportSpec {
-    /// Parses a `-z` value.
-    ///
-    /// # Errors
-    /// The message lists the known reports.
-    pub fn parse(s: &str) -> Result<ReportSpec, String> {
+    /// Parses a `-z` value without arguments.
+    fn parse_plain(s: &str) -> Option<ReportSpec> {
         use conv::ConvKind as K;
-        Ok(match s {
+        Some(match s {
             "tcp,states" => ReportSpec::TcpStates,
             "tcp,trace" => ReportSpec::TcpTrace,
             "tftp,transfers" => ReportSpec::TftpTransfers,
@@ -58,28 +69,31 @@ impl ReportSpec {
             "conv,udp" => ReportSpec::Conv(K::Udp),
             "conv,ip" => ReportSpec::Conv(K::Ip),
             "endpoints,ip" => ReportSpec::Conv(K::EndpointsIp),
-            _ => {
-                return Err(format!(
-                    "invalid -z argument \"{s}\" (known: {})",
-                    KNOWN_SPECS.join(", ")
-                ));
-            }
+            _ => return None,
         })
     }
 
-    /// The name as given on the command line.
-    pub fn name(self) -> &'static str {
+    /// The name as given on the command line (the report key of JSON rows).
+    pub fn name(self, cfg: &StatsConfig) -> String {
         use conv::ConvKind as K;
         match self {
-            ReportSpec::TcpStates => "tcp,states",
-            ReportSpec::TcpTrace => "tcp,trace",
-            ReportSpec::TftpTransfers => "tftp,transfers",
-            ReportSpec::Conv(K::Tcp) => "conv,tcp",
-            ReportSpec::Conv(K::Udp) => "conv,udp",
-            ReportSpec::Conv(K::Ip) => "conv,ip",
-            ReportSpec::Conv(K::EndpointsIp) => "endpoints,ip",
+            ReportSpec::TcpStates => "tcp,states".into(),
+            ReportSpec::TcpTrace => "tcp,trace".into(),
+            ReportSpec::TftpTransfers => "tftp,transfers".into(),
+            ReportSpec::Conv(K::Tcp) => "conv,tcp".into(),
+            ReportSpec::Conv(K::Udp) => "conv,udp".into(),
+            ReportSpec::Conv(K::Ip) => "conv,ip".into(),
+            ReportSpec::Conv(K::EndpointsIp) => "endpoints,ip".into(),
+            ReportSpec::Follow(i) => cfg.follows[i].arg.clone(),
+            ReportSpec::Phs(_) => "io,phs".into(),
+            ReportSpec::IoStat(_) => "io,stat".into(),
         }
     }
+}
+
+/// Compiles a report's own filter, the error rendered with its caret line.
+fn compile_tap_filter(text: &str) -> Result<Filter, String> {
+    Filter::compile(text).map_err(|e| e.render(text))
 }
 
 /// Parses `--export-objects tftp,DIR`.
@@ -109,9 +123,55 @@ pub struct StatsConfig {
     pub format: Format,
     /// `-F parquet`: the connection and transfer tables, written at the end.
     pub tables: Option<crate::output::parquet::Target>,
+    /// The `follow,...` requests, indexed by [`ReportSpec::Follow`].
+    pub follows: Vec<follow::FollowSpec>,
+    /// The `io,phs` requests, indexed by [`ReportSpec::Phs`].
+    pub hierarchies: Vec<phs::PhsSpec>,
+    /// The `io,stat` requests, indexed by [`ReportSpec::IoStat`].
+    pub io_stats: Vec<iostat::IoStatSpec>,
 }
 
 impl StatsConfig {
+    /// Adds the report a `-z` value asks for.
+    ///
+    /// # Errors
+    /// An unknown report (the message lists the known ones), or bad arguments.
+    pub fn add(&mut self, arg: &str) -> Result<(), String> {
+        let spec = if let Some(spec) = ReportSpec::parse_plain(arg) {
+            spec
+        } else if let Some(rest) = arg.strip_prefix("follow,") {
+            self.follows.push(follow::FollowSpec::parse(rest)?);
+            ReportSpec::Follow(self.follows.len() - 1)
+        } else if arg == "io,phs" || arg.starts_with("io,phs,") {
+            let text = arg.strip_prefix("io,phs,").unwrap_or("");
+            let filter = if text.is_empty() {
+                None
+            } else {
+                Some((compile_tap_filter(text)?, text.to_string()))
+            };
+            self.hierarchies.push(phs::PhsSpec { filter });
+            ReportSpec::Phs(self.hierarchies.len() - 1)
+        } else if let Some(rest) = arg.strip_prefix("io,stat,") {
+            self.io_stats
+                .push(iostat::IoStatSpec::parse(rest, compile_tap_filter)?);
+            ReportSpec::IoStat(self.io_stats.len() - 1)
+        } else {
+            return Err(format!(
+                "invalid -z argument \"{arg}\" (known: {})",
+                KNOWN_SPECS.join(", ")
+            ));
+        };
+        self.specs.push(spec);
+        Ok(())
+    }
+
+    /// The display filters the reports evaluate themselves.
+    fn tap_filters(&self) -> impl Iterator<Item = &Filter> {
+        let phs = self.hierarchies.iter().filter_map(|h| h.filter.as_ref());
+        phs.map(|(f, _)| f)
+            .chain(self.io_stats.iter().flat_map(|s| s.filters()))
+    }
+
     /// True when nothing is asked.
     pub fn is_empty(&self) -> bool {
         self.specs.is_empty() && self.export_tftp.is_none() && self.tables.is_none()
@@ -134,7 +194,11 @@ impl StatsConfig {
             || wants(ReportSpec::TcpStates)
             || wants(ReportSpec::TcpTrace)
             || wants(ReportSpec::Conv(conv::ConvKind::Tcp));
-        let udp = tables || wants(ReportSpec::Conv(conv::ConvKind::Udp));
+        let follows = |p: follow::FollowProto| self.follows.iter().any(|f| f.proto == p);
+        let tcp = tcp || follows(follow::FollowProto::Tcp);
+        let udp = tables
+            || wants(ReportSpec::Conv(conv::ConvKind::Udp))
+            || follows(follow::FollowProto::Udp);
         let needs = if tcp { needs.union(Needs::TCP) } else { needs };
         let needs = if udp { needs.union(Needs::UDP) } else { needs };
         let needs = if tftp {
@@ -142,9 +206,25 @@ impl StatsConfig {
         } else {
             needs
         };
+        // The hierarchy is `frame.protocols`, which the TCP analysis and TFTP tracking shape.
+        let phs = !self.hierarchies.is_empty();
+        let needs = if phs {
+            needs.union(Needs::TCP).union(Needs::TFTP)
+        } else {
+            needs
+        };
+        let needs = self.tap_filters().fold(needs, |n, f| n.union(f.needs()));
+        let depth = self.tap_filters().fold(depth, |d, f| d.max(f.depth()));
+        let reg = crate::fields::registry();
+        let fields = self.io_stats.iter().flat_map(|s| s.fields());
+        let (needs, depth) = fields.fold((needs, depth), |(n, d), id| {
+            let def = reg.def(id);
+            (n.union(def.needs), d.max(def.depth()))
+        });
+        let full = tftp || phs;
         (
             needs,
-            depth.max(if tftp { Depth::All } else { Depth::Transport }),
+            depth.max(if full { Depth::All } else { Depth::Transport }),
         )
     }
 }
@@ -161,6 +241,9 @@ pub struct Reports {
     conns: Option<tables::StreamedTable>,
     /// Frames seen, to sweep finished connections into `conns` now and then.
     frames: u64,
+    follows: Vec<follow::Follower>,
+    hierarchies: Vec<phs::Hierarchy>,
+    io_stats: Vec<iostat::IoStat>,
 }
 
 /// Frames between two sweeps of finished connections into the `conns` table.
@@ -198,6 +281,24 @@ impl Reports {
                 .as_ref()
                 .map(|t| tables::StreamedTable::new(t, "conns")),
             frames: 0,
+            follows: cfg
+                .follows
+                .iter()
+                .cloned()
+                .map(follow::Follower::new)
+                .collect(),
+            hierarchies: cfg
+                .hierarchies
+                .iter()
+                .cloned()
+                .map(phs::Hierarchy::new)
+                .collect(),
+            io_stats: cfg
+                .io_stats
+                .iter()
+                .cloned()
+                .map(iostat::IoStat::new)
+                .collect(),
         }
     }
 
@@ -213,9 +314,22 @@ impl Reports {
         if let Some(t) = &mut self.tftp {
             t.observe(d, passed);
         }
+        // Follow selects its own frames, as TShark's does (see `follow`).
+        for f in &mut self.follows {
+            f.observe(d);
+        }
+        for s in &mut self.io_stats {
+            s.observe_time(d);
+        }
         if passed {
             for c in &mut self.conv {
                 c.observe(d);
+            }
+            for h in &mut self.hierarchies {
+                h.observe(d);
+            }
+            for s in &mut self.io_stats {
+                s.observe(d);
             }
         }
         self.frames += 1;
@@ -257,18 +371,31 @@ impl Reports {
         let tcp = self.tcp.map(|t| t.into_report());
         let mut objects: Vec<Value> = Vec::new();
         for spec in &self.cfg.specs {
-            let section = match spec {
+            let section = match *spec {
                 ReportSpec::TcpStates => tcp.as_ref().map(tcp_states),
                 ReportSpec::TcpTrace => tcp.as_ref().map(tcp_trace),
                 ReportSpec::TftpTransfers => self.tftp.as_ref().map(tftp_transfers),
-                ReportSpec::Conv(k) => self.conv.iter().find(|c| c.kind == *k).map(conversations),
+                ReportSpec::Conv(k) => self.conv.iter().find(|c| c.kind == k).map(conversations),
+                ReportSpec::Follow(i) => {
+                    let f = &self.follows[i];
+                    Some(Section::shaped(f.text(), f.json()))
+                }
+                ReportSpec::Phs(i) => {
+                    let h = &self.hierarchies[i];
+                    Some(Section::shaped(h.text(), h.json()))
+                }
+                ReportSpec::IoStat(i) => {
+                    let s = &self.io_stats[i];
+                    Some(Section::shaped(s.text(), s.json()))
+                }
             };
             let Some(section) = section else { continue };
+            let name = spec.name(&self.cfg);
             match self.cfg.format {
                 Format::Text => section.write_text(out)?,
-                Format::Json => objects.extend(section.json(spec.name())),
+                Format::Json => objects.extend(section.json(&name)),
                 Format::Jsonl => {
-                    for o in section.json(spec.name()) {
+                    for o in section.json(&name) {
                         writeln!(out, "{o}")?;
                     }
                 }
@@ -311,10 +438,26 @@ pub struct Section {
     notes: Vec<String>,
     /// Text form when it is not the table (the trace prints one line per change).
     lines: Option<Vec<String>>,
+    /// TShark's own text and JSON rows, for the reports printed in TShark's layout.
+    shaped: Option<(String, Vec<Value>)>,
 }
 
 impl Section {
+    /// A report with TShark's text layout and its own JSON rows.
+    fn shaped(text: String, rows: Vec<Value>) -> Section {
+        Section {
+            title: String::new(),
+            table: Table::new(&[]),
+            notes: Vec::new(),
+            lines: None,
+            shaped: Some((text, rows)),
+        }
+    }
+
     fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some((text, _)) = &self.shaped {
+            return out.write_all(text.as_bytes());
+        }
         writeln!(out, "{}", self.title)?;
         match &self.lines {
             Some(lines) => lines.iter().try_for_each(|l| writeln!(out, "{l}"))?,
@@ -327,6 +470,9 @@ impl Section {
     }
 
     fn json(&self, report: &str) -> Vec<Value> {
+        if let Some((_, rows)) = &self.shaped {
+            return rows.clone();
+        }
         let mut v = self.table.json_rows(report);
         for n in &self.notes {
             v.push(json!({"report": report, "note": n}));
@@ -403,6 +549,7 @@ fn tcp_states(r: &tcp::TcpReport) -> Section {
         table: t,
         notes,
         lines: None,
+        shaped: None,
     }
 }
 
@@ -504,6 +651,7 @@ fn tcp_trace(r: &tcp::TcpReport) -> Section {
         table: t,
         notes: limit_notes(r),
         lines: Some(lines),
+        shaped: None,
     }
 }
 
@@ -554,6 +702,7 @@ fn tftp_transfers(t: &tftp::TftpTransfers) -> Section {
         table: tab,
         notes,
         lines: None,
+        shaped: None,
     }
 }
 
@@ -584,6 +733,7 @@ fn conversations(c: &conv::ConvTable) -> Section {
         table: tab,
         notes,
         lines: None,
+        shaped: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`tshark -r F -q -z conv,tcp` etc.), hard-coded here.
 
 use crate::pcapw::jsonl;
+use crate::support;
 use std::path::Path;
 
 fn rows(capture: &str, spec: &str) -> Vec<serde_json::Value> {
@@ -215,4 +216,66 @@ fn json_array_holds_every_report() {
     let a = v.as_array().unwrap();
     assert_eq!(a.iter().filter(|o| o["report"] == "conv,tcp").count(), 4);
     assert_eq!(a.iter().filter(|o| o["report"] == "tcp,states").count(), 4);
+}
+
+/// `-z follow`, `io,phs` and `io,stat` print TShark's text byte for byte on every shipped
+/// capture (tests/golden/reports, made by scripts/golden-reports.sh with tshark 4.0).
+#[test]
+fn tshark_shaped_reports_match_tshark_on_project_captures() {
+    let dir = support::root().join("tests/golden/reports");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("golden reports") {
+        let path = entry.unwrap().path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(capture) = name.strip_suffix(".args") else {
+            continue;
+        };
+        let args_text = std::fs::read_to_string(&path).unwrap();
+        let mut args = vec![
+            "-r".to_string(),
+            support::capture(capture).display().to_string(),
+            "-q".into(),
+        ];
+        for z in args_text.lines() {
+            args.push("-z".into());
+            args.push(z.to_string());
+        }
+        let out = support::wiresift(&args);
+        let expected = std::fs::read(dir.join(format!("{capture}.txt"))).unwrap();
+        assert!(
+            out.stdout == expected,
+            "{capture}: the reports differ from tshark's (scripts/compare-reports.py shows where)"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} golden report sets");
+}
+
+/// Bad `-z` arguments are usage errors that say what is wrong.
+#[test]
+fn bad_report_arguments_are_usage_errors() {
+    for (z, says) in [
+        ("follow,tls,ascii,0", "tls"),
+        ("follow,tcp,ascii,x", "\"x\""),
+        ("io,stat,-1", "interval"),
+        ("io,stat,1,SUM(ip.src)", "integral"),
+        ("io,stat,1,tcp.port ==", "end of filter"),
+        ("io,phs,nope", "nope"),
+    ] {
+        let out = support::wiresift([
+            "-r",
+            &support::capture("tcp-session.pcap").display().to_string(),
+            "-q",
+            "-z",
+            z,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{z}");
+        assert!(
+            support::stderr(&out).contains(says),
+            "{z}: {}",
+            support::stderr(&out)
+        );
+    }
 }
