@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::capture::CaptureFormat;
 use crate::dissect::Depth;
-use crate::fields::{FieldId, Needs, registry};
+use crate::fields::{FieldId, Needs};
 use crate::filter::Filter;
 use crate::output::OutputOptions;
 use crate::output::fields::FieldsOptions;
@@ -159,25 +159,7 @@ fn output_requirements(output: &OutputKind) -> (Needs, Depth) {
 
 /// What printing `fields` needs.
 fn fields_requirements(fields: &[(String, FieldId)]) -> (Needs, Depth) {
-    let reg = registry();
-    fields
-        .iter()
-        .fold((Needs::NONE, Depth::Link), |(n, d), (_, id)| {
-            let def = reg.def(*id);
-            let n = n.union(def.needs);
-            let n = if def.needs.columns {
-                n.union(Needs::ALL)
-            } else {
-                n
-            };
-            // Which layers a frame lists depends on the TCP analysis and TFTP tracking.
-            let n = if def.name == "frame.protocols" {
-                n.union(Needs::TCP).union(Needs::TFTP)
-            } else {
-                n
-            };
-            (n, d.max(def.depth()))
-        })
+    crate::fields::requirements_of(fields.iter().map(|(_, id)| *id))
 }
 
 impl Config {

@@ -203,6 +203,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The trackers and dissection depth that reading the fields `ids` needs: each field's own,
+/// every tracker for a summary column, and the TCP analysis and TFTP tracking for
+/// `frame.protocols` (which layers a frame lists depends on them).
+pub fn requirements_of(ids: impl IntoIterator<Item = FieldId>) -> (Needs, crate::dissect::Depth) {
+    let reg = registry();
+    ids.into_iter()
+        .fold((Needs::NONE, crate::dissect::Depth::Link), |(n, d), id| {
+            let def = reg.def(id);
+            let n = n.union(def.needs);
+            let n = if def.needs.columns {
+                n.union(Needs::ALL)
+            } else {
+                n
+            };
+            let n = if def.name == "frame.protocols" {
+                n.union(Needs::TCP).union(Needs::TFTP)
+            } else {
+                n
+            };
+            (n, d.max(def.depth()))
+        })
+}
+
 /// The registry, built on first use.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();

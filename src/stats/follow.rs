@@ -475,9 +475,7 @@ impl Follower {
                 FollowMode::Hex => write_hex(&mut out, tab, *offset, &c.data),
                 FollowMode::Raw => {
                     out.push_str(tab);
-                    for b in &c.data {
-                        let _ = write!(out, "{b:02x}");
-                    }
+                    push_hex(&mut out, &c.data);
                     out.push('\n');
                 }
             }
@@ -507,7 +505,8 @@ impl Follower {
                 let side = usize::from(c.from_server);
                 let o = offsets[side];
                 offsets[side] += c.data.len();
-                let hex: String = c.data.iter().map(|b| format!("{b:02x}")).collect();
+                let mut hex = String::with_capacity(2 * c.data.len());
+                push_hex(&mut hex, &c.data);
                 json!({
                     "report": report,
                     "frame": c.frame,
@@ -554,6 +553,13 @@ fn ip_before(d: &Dissection<'_>, i: usize) -> Option<(IpAddr, IpAddr)> {
         View::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
         _ => None,
     })
+}
+
+/// Appends `data` as lowercase hex.
+fn push_hex(out: &mut String, data: &[u8]) {
+    for b in data {
+        let _ = write!(out, "{b:02x}");
+    }
 }
 
 /// ASCII mode: printable characters, CR and LF as they are, the rest as `.`.

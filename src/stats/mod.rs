@@ -206,21 +206,15 @@ impl StatsConfig {
         } else {
             needs
         };
-        // The hierarchy is `frame.protocols`, which the TCP analysis and TFTP tracking shape.
-        let phs = !self.hierarchies.is_empty();
-        let needs = if phs {
-            needs.union(Needs::TCP).union(Needs::TFTP)
-        } else {
-            needs
-        };
         let needs = self.tap_filters().fold(needs, |n, f| n.union(f.needs()));
         let depth = self.tap_filters().fold(depth, |d, f| d.max(f.depth()));
-        let reg = crate::fields::registry();
+        // The hierarchy reads `frame.protocols`; io,stat its calculations' fields.
+        let phs = !self.hierarchies.is_empty();
+        let protocols = crate::fields::registry().lookup("frame.protocols");
         let fields = self.io_stats.iter().flat_map(|s| s.fields());
-        let (needs, depth) = fields.fold((needs, depth), |(n, d), id| {
-            let def = reg.def(id);
-            (n.union(def.needs), d.max(def.depth()))
-        });
+        let fields = fields.chain(protocols.filter(|_| phs));
+        let (field_needs, field_depth) = crate::fields::requirements_of(fields);
+        let (needs, depth) = (needs.union(field_needs), depth.max(field_depth));
         let full = tftp || phs;
         (
             needs,

@@ -9,6 +9,7 @@
 use crate::dissect::{Dissection, Problem, Proto, View};
 use crate::fields::frame::protocols_entry;
 use crate::filter::Filter;
+use arrayvec::ArrayVec;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -70,39 +71,8 @@ impl Hierarchy {
         }
         let bytes = u64::from(d.frame.orig_len);
         let mut at = 0;
-        let mut prev = "";
-        let mut in_icmp = false;
-        for layer in d.layers.iter().skip(1) {
-            let Some(entry) = protocols_entry(layer) else {
-                continue;
-            };
-            // A layer with no captured byte raised TShark's exception before its item, and
-            // so did an ICMP header cut short (TShark's ICMP reads it before adding its item).
-            let icmp_stub = matches!(layer.view, View::Stub(_))
-                && matches!(layer.proto, Proto::Icmp | Proto::Icmpv6);
-            let shown = !layer.bytes.is_empty() && !icmp_stub;
-            for name in entry.split(':') {
-                // The headers an ICMP error quotes sit inside the ICMP item; what they carry
-                // is listed at the top level.
-                let quoted = in_icmp && matches!(name, "ip" | "ipv6" | "tcp" | "udp");
-                let item = shown && !quoted && is_tree_item(name, prev);
-                in_icmp |= matches!(name, "icmp" | "icmpv6");
-                prev = name;
-                if !item {
-                    continue;
-                }
-                match self.child(at, name) {
-                    Some(c) => at = c,
-                    None => {
-                        self.dropped += 1;
-                        return;
-                    }
-                }
-                self.count(at, bytes);
-            }
-        }
-        for extra in extra_items(d) {
-            let Some(c) = self.child(at, extra) else {
+        for name in tree_items(d).into_iter().chain(extra_items(d)) {
+            let Some(c) = self.child(at, name) else {
                 self.dropped += 1;
                 return;
             };
@@ -202,6 +172,38 @@ impl Hierarchy {
         }
         v
     }
+}
+
+/// Most top-level items a frame's layers give: two entries per layer at most
+/// (`eth:ethertype`).
+const MAX_TREE_ITEMS: usize = 2 * crate::dissect::MAX_LAYERS;
+
+/// The top-level protocol items of TShark's tree for frame `d`, outermost first.
+fn tree_items(d: &Dissection<'_>) -> ArrayVec<&'static str, MAX_TREE_ITEMS> {
+    let mut items = ArrayVec::new();
+    let mut prev = "";
+    let mut in_icmp = false;
+    for layer in d.layers.iter().skip(1) {
+        let Some(entry) = protocols_entry(layer) else {
+            continue;
+        };
+        // A layer with no captured byte raised TShark's exception before its item, and
+        // so did an ICMP header cut short (TShark's ICMP reads it before adding its item).
+        let icmp_stub = matches!(layer.view, View::Stub(_))
+            && matches!(layer.proto, Proto::Icmp | Proto::Icmpv6);
+        let shown = !layer.bytes.is_empty() && !icmp_stub;
+        for name in entry.split(':') {
+            // The headers an ICMP error quotes sit inside the ICMP item; what they carry
+            // is listed at the top level.
+            let quoted = in_icmp && matches!(name, "ip" | "ipv6" | "tcp" | "udp");
+            if shown && !quoted && is_tree_item(name, prev) {
+                let _ = items.try_push(name);
+            }
+            in_icmp |= matches!(name, "icmp" | "icmpv6");
+            prev = name;
+        }
+    }
+    items
 }
 
 /// A `frame.protocols` entry (after `prev`) that is also a top-level item of TShark's tree:
