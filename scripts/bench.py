@@ -3,7 +3,7 @@
 
 usage: scripts/bench.py [-n PACKETS] [--seed 1] [--runs 3] [--tshark-sample 100000]
                         [--no-tshark] [--bin target/release/wiresift] [--markdown]
-                        [--only parquet]
+                        [--only parquet|stats]
 
 `--only parquet` runs the export rows only: `-w DIR -F parquet` against `-T fields` of the
 packets table's core columns (wiresift's to /dev/null, tshark's on the sample), with the CPU
@@ -16,6 +16,10 @@ performance issue asks for. tshark is slow (minutes per pass on 5 M packets; abo
 minutes for -T json), so its JSON and filter rows run on the first `--tshark-sample`
 packets (a byte prefix of the same capture) and are compared by rate. Every figure comes
 from the same run, since the machine's absolute speed drifts.
+
+`--only stats` runs the report rows: `-q -z io,phs` and `-q -z io,stat,1` against tshark's
+(on the sample, compared by rate), and reading a gzip copy of the capture (made once with
+`gzip -c`, kept in bench-data/) against `zcat > /dev/null`.
 
 Not a test: nothing here asserts. Needs tcpdump and tshark for their rows (apt-get install
 tcpdump tshark); rows whose tool is missing are skipped.
@@ -95,6 +99,47 @@ def parquet_rows(add, ws, f, s, a):
     return t_pq, t_fields, ts
 
 
+def stats_rows(add, ws, f, s, big, a):
+    """The -z io,phs / io,stat rows and the gzip reading row, with their targets."""
+    phs = add("wiresift -q -z io,phs", [ws, "-r", f, "-q", "-z", "io,phs"])
+    stat = add("wiresift -q -z io,stat,1", [ws, "-r", f, "-q", "-z", "io,stat,1"])
+    ts_phs = add("tshark -r SAMPLE -q -z io,phs", ["tshark", "-r", s, "-q", "-z", "io,phs"], packets=a.tshark_sample, runs=1, tool="tshark")
+    ts_stat = add("tshark -r SAMPLE -q -z io,stat,1", ["tshark", "-r", s, "-q", "-z", "io,stat,1"], packets=a.tshark_sample, runs=1, tool="tshark")
+    gz = big.with_suffix(".pcap.gz")
+    if not gz.exists():
+        print(f"compressing {gz.name}...", file=sys.stderr)
+        subprocess.run(shell(f"gzip -c '{big}' > '{gz}'"), check=True)
+    zcat = add("zcat FILE.gz > /dev/null", shell(f"zcat '{gz}' > /dev/null"))
+    plain = add("wiresift -r FILE -T fields -e frame.number", [ws, "-r", f, "-T", "fields", "-e", "frame.number"])
+    gzip_read = add("wiresift -r FILE.gz -T fields -e frame.number", [ws, "-r", str(gz), "-T", "fields", "-e", "frame.number"])
+    targets = []
+    if phs and ts_phs:
+        targets.append(("io,phs ≥ 20x tshark (by rate)", f"{(a.n / phs) / (a.tshark_sample / ts_phs):.0f}x"))
+    if stat and ts_stat:
+        targets.append(("io,stat,1 ≥ 20x tshark (by rate)", f"{(a.n / stat) / (a.tshark_sample / ts_stat):.0f}x"))
+    if gzip_read and zcat:
+        targets.append(("gzip copy within 1.5x of zcat > /dev/null", f"{gzip_read / zcat:.2f}x (plain file: {plain:.2f} s)"))
+    STATS_TARGETS.extend(targets)
+
+
+STATS_TARGETS = []
+
+
+def print_rows(rows, with_cpu=False):
+    """The table of every row, then the targets that were measured."""
+    print()
+    print("| command | wall | rate | max RSS | CPU / wall |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, packets, wall, rss in rows:
+        print(f"| `{label}` | {wall:.2f} s | {packets / wall / 1e6:.2f} M pkt/s | {rss / 1024:.1f} MiB | {CPU[label] / wall:.2f} |")
+    if STATS_TARGETS:
+        print()
+        print("| target | measured |")
+        print("| --- | --- |")
+        for target, measured in STATS_TARGETS:
+            print(f"| {target} | {measured} |")
+
+
 def shell(cmd):
     return ["sh", "-c", cmd]
 
@@ -108,7 +153,7 @@ def main():
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "wiresift"))
     ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--only", choices=["parquet"], help="run only these rows")
+    ap.add_argument("--only", choices=["parquet", "stats"], help="run only these rows")
     a = ap.parse_args()
 
     big = capture(a.n, a.seed)
@@ -144,6 +189,10 @@ def main():
             print(f"| Parquet ≥ 10x tshark -T fields (by rate) | {(a.n / t_pq) / (a.tshark_sample / ts):.0f}x |")
         if t_pq and t_fields:
             print(f"| Parquet within 2x of wiresift -T fields | {t_pq / t_fields:.2f}x |")
+        return
+    if a.only == "stats":
+        stats_rows(add, ws, f, s, big, a)
+        print_rows(rows, with_cpu=True)
         return
     t_cat = add("cat FILE > /dev/null", shell(f"cat '{f}' > /dev/null"))
     t_f = add("wiresift -Y 'ip.dst == 10.0.0.5' -T fields -e frame.number", [ws, "-r", f, "-Y", "ip.dst == 10.0.0.5", "-T", "fields", "-e", "frame.number"])

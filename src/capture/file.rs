@@ -21,6 +21,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 
+use super::compress::{self, Compression};
 use super::pcap::{self, FileHeader, RecordAt};
 use super::pcapng::{self, Section};
 use super::{
@@ -94,6 +95,8 @@ pub struct FileReader {
     format: Format,
     /// Timestamp of the previous frame, given to pcapng Custom Blocks.
     last_ts: Timestamp,
+    /// The compression the file was stored with (offsets are then in the decompressed data).
+    compression: Option<Compression>,
 }
 
 impl FileReader {
@@ -103,21 +106,35 @@ impl FileReader {
             name: path.to_string(),
             source,
         };
-        // Files and pipes are read ahead on a second thread (see `readahead`).
-        let source = if path == STDIN_PATH {
-            super::readahead::ReadAhead::spawn(io::stdin()).map_err(io_error)?
+        // Files and pipes are read (and decompressed) ahead on a second thread (see
+        // `readahead`), so inflating a `.gz` costs the dissecting core nothing.
+        let (source, compression) = if path == STDIN_PATH {
+            compress::sniff(io::stdin()).map_err(io_error)?
         } else {
-            let file = File::open(path).map_err(io_error)?;
-            super::readahead::ReadAhead::spawn(file).map_err(io_error)?
+            compress::sniff(File::open(path).map_err(io_error)?).map_err(io_error)?
         };
-        FileReader::from_reader(path, Box::new(source))
+        let source = super::readahead::ReadAhead::spawn(source).map_err(io_error)?;
+        FileReader::from_decoded(path, Box::new(source), compression)
     }
 
-    /// Reads from any byte stream (used for stdin, tests and fuzzing). `name` is used in
-    /// messages.
+    /// Reads from any byte stream (used for tests and fuzzing), decompressing it when its
+    /// first bytes announce gzip, zstd or lz4. `name` is used in messages.
     pub fn from_reader(
         name: &str,
         source: Box<dyn Read + Send>,
+    ) -> Result<FileReader, CaptureError> {
+        let (source, compression) = compress::sniff(source).map_err(|source| CaptureError::Io {
+            name: name.to_string(),
+            source,
+        })?;
+        FileReader::from_decoded(name, source, compression)
+    }
+
+    /// Reads from a stream that is already decompressed (`compression` says from what).
+    fn from_decoded(
+        name: &str,
+        source: Box<dyn Read + Send>,
+        compression: Option<Compression>,
     ) -> Result<FileReader, CaptureError> {
         let mut reader = FileReader {
             name: name.to_string(),
@@ -132,6 +149,7 @@ impl FileReader {
             // which sets the real byte order.
             format: Format::Pcapng(Section::new(ByteOrder::Little)),
             last_ts: Timestamp::default(),
+            compression,
         };
         reader.read_file_header()?;
         Ok(reader)
@@ -177,7 +195,12 @@ impl FileReader {
         }))
     }
 
-    /// The file's format.
+    /// The compression the file was stored with, if any.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compression
+    }
+
+    /// The capture format found in the file header.
     pub fn format(&self) -> CaptureFormat {
         match self.format {
             Format::Pcap { .. } => CaptureFormat::Pcap,
@@ -404,6 +427,14 @@ impl FileReader {
                     return Ok(());
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) if compress::decode_error(&err).is_some() => {
+                    let offset = self.consumed + (self.end - self.start) as u64;
+                    return Err(CaptureError::Decompress {
+                        name: self.name.clone(),
+                        offset,
+                        message: err.to_string(),
+                    });
+                }
                 Err(source) => {
                     return Err(CaptureError::Io {
                         name: self.name.clone(),
@@ -448,6 +479,7 @@ impl std::fmt::Debug for FileReader {
         f.debug_struct("FileReader")
             .field("name", &self.name)
             .field("format", &self.format())
+            .field("compression", &self.compression)
             .field("offset", &self.consumed)
             .finish_non_exhaustive()
     }
@@ -458,7 +490,8 @@ fn compression_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
     const KINDS: [(&[u8], &str, &str); 5] = [
         (&[0x1f, 0x8b], "gzip", "zcat"),
         (&[0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstdcat"),
-        (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz", "xzcat"),
+        // The first 4 of xz's 6 magic bytes: all the reader holds when the format check fails.
+        (&[0xfd, b'7', b'z', b'X'], "xz", "xzcat"),
         (b"BZh", "bzip2", "bzcat"),
         (&[0x04, 0x22, 0x4d, 0x18], "lz4", "lz4cat"),
     ];
@@ -764,11 +797,43 @@ mod tests {
     }
 
     #[test]
-    fn compressed_files_say_how_to_read_them() {
-        let err = reader(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0]).unwrap_err();
+    fn xz_and_bzip2_files_say_how_to_read_them() {
+        let err = reader(vec![0xfd, b'7', b'z', b'X', b'Z', 0, 0, 4]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "test.pcap is gzip-compressed: read it with `zcat test.pcap | wiresift -r -`"
+            "test.pcap is xz-compressed: read it with `xzcat test.pcap | wiresift -r -`"
+        );
+        let err = reader(b"BZh91AY&SY".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("bzcat"), "{err}");
+    }
+
+    #[test]
+    fn gzip_files_are_read_and_damage_is_reported_after_the_frames() {
+        use std::io::Write;
+        let bytes = two_packets(NANO, ByteOrder::Little);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&bytes).unwrap();
+        let gz = enc.finish().unwrap();
+        let (frames, err) = drain(&mut reader(gz.clone()).unwrap());
+        assert_eq!((frames.len(), err.is_none()), (2, true));
+        // Cut inside the deflate data: a damage error, never a panic.
+        let cut = gz[..gz.len() - 9].to_vec();
+        match reader(cut) {
+            Ok(mut r) => {
+                let (_, err) = drain(&mut r);
+                assert!(
+                    matches!(err, Some(CaptureError::Decompress { .. })),
+                    "{err:?}"
+                );
+            }
+            Err(e) => assert!(matches!(e, CaptureError::Decompress { .. }), "{e:?}"),
+        }
+        let err = reader(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0]).unwrap_err();
+        assert!(err.is_damage(), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("test.pcap: gzip data is damaged"),
+            "{err}"
         );
     }
 

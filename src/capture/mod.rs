@@ -10,6 +10,7 @@
 //! [`MAX_RECORD_LEN`] before it is used to size anything.
 
 pub mod block;
+pub mod compress;
 pub mod file;
 #[cfg(feature = "live")]
 pub mod live;
@@ -312,6 +313,17 @@ pub enum CaptureError {
         /// What is wrong, in words.
         what: String,
     },
+    /// A gzip, zstd or lz4 capture whose compressed data is damaged or cut short; the frames
+    /// before `offset` were read.
+    #[error("{name}: {message} (after byte offset {offset} of the decompressed capture)")]
+    Decompress {
+        /// File name.
+        name: String,
+        /// Decompressed bytes delivered before the damage.
+        offset: u64,
+        /// What the decoder said.
+        message: String,
+    },
     /// A live capture failed while reading (the interface went away, a driver error).
     #[error("{name}: capture error: {message}")]
     Live {
@@ -347,7 +359,9 @@ impl CaptureError {
     pub fn is_damage(&self) -> bool {
         matches!(
             self,
-            CaptureError::Truncated { .. } | CaptureError::Corrupt { .. }
+            CaptureError::Truncated { .. }
+                | CaptureError::Corrupt { .. }
+                | CaptureError::Decompress { .. }
         )
     }
 }

@@ -74,7 +74,10 @@ fn read_loop<R: Read>(
         chunk.truncate(filled);
         let (at_end, send) = match result {
             Ok(eof) => (eof, full.send(Ok(chunk))),
-            Err(e) => (true, full.send(Err(e))),
+            // What was read before the error is delivered first: a damaged compressed file
+            // still yields every frame decoded before the damage.
+            Err(e) if chunk.is_empty() => (true, full.send(Err(e))),
+            Err(e) => (true, full.send(Ok(chunk)).and_then(|()| full.send(Err(e)))),
         };
         if at_end || send.is_err() {
             return;

@@ -2,6 +2,7 @@
 
 mod apps;
 mod cli;
+mod compressed;
 mod dissect;
 mod engines;
 mod filter;
