@@ -93,6 +93,7 @@ fn bench(c: &mut Criterion) {
     let opts = OutputOptions {
         resolve: Resolve { mac: true },
         time: TimeFormat::Relative,
+        expand: wiresift::dissect::proto::ProtoSet::ALL,
     };
     g.bench_function("summary", |b| {
         let (mut line, mut cols, mut time) = (Vec::new(), Columns::default(), Vec::new());

@@ -272,6 +272,7 @@ pub fn check_main_outputs(d: &Dissection<'_>) {
         let opts = OutputOptions {
             resolve: Resolve { mac: true },
             time: format,
+            expand: wiresift::dissect::proto::ProtoSet::ALL,
         };
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
         let line = std::str::from_utf8(&line).expect("the summary line is UTF-8");
@@ -286,6 +287,7 @@ fn check_tree_and_json(d: &Dissection<'_>, resolve_mac: bool) -> String {
     let opts = OutputOptions {
         resolve: Resolve { mac: resolve_mac },
         time: TimeFormat::Relative,
+        expand: wiresift::dissect::proto::ProtoSet::ALL,
     };
     let mut text = String::new();
     tree::write_tree(&mut text, d, &opts);
@@ -309,6 +311,7 @@ pub fn check_outputs(d: &Dissection<'_>, thorough: bool) {
         let opts = OutputOptions {
             resolve: Resolve { mac: i % 2 == 0 },
             time: format,
+            expand: wiresift::dissect::proto::ProtoSet::ALL,
         };
         summary::format_line(&mut line, &mut cols, &mut time, d, &opts);
         let line = std::str::from_utf8(&line).expect("the summary line is UTF-8");
@@ -509,6 +512,7 @@ pub fn tracking_config(filter: &str) -> Config {
         opts: OutputOptions {
             resolve: Resolve { mac: true },
             time: TimeFormat::Relative,
+            expand: wiresift::dissect::proto::ProtoSet::ALL,
         },
         needs: ALL_NEEDS,
         depth: Depth::All,

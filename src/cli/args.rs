@@ -56,6 +56,17 @@ pub struct Args {
     #[arg(short = 'V')]
     pub verbose: bool,
 
+    /// Print the detail tree with only these protocols expanded (PROTO[,PROTO...]); the other
+    /// layers show their header line only. Implies -V.
+    #[arg(short = 'O', value_name = "PROTOCOLS")]
+    pub only_expand: Option<String>,
+
+    /// Accepted for tshark's two-pass analysis: wiresift needs no second pass (its TCP
+    /// analysis, TFTP tracking and reassembly are final when a frame is printed), so -2 changes
+    /// nothing.
+    #[arg(short = '2')]
+    pub two_pass: bool,
+
     /// Print a hex dump of each packet.
     #[arg(short = 'x')]
     pub hex: bool,
@@ -158,7 +169,7 @@ pub struct Args {
     pub user: Option<String>,
 
     /// A report printed after the packets (repeatable): tcp,states, tcp,trace,
-    /// tftp,transfers, conv,tcp, conv,udp, conv,ip, endpoints,ip,
+    /// tftp,transfers, conv,eth, conv,tcp, conv,udp, conv,ip, endpoints,ip|tcp|udp,
     /// follow,tcp|udp,ascii|hex|raw,STREAM, io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...].
     #[arg(short = 'z', value_name = "SPEC")]
     pub stats: Vec<String>,
@@ -170,6 +181,14 @@ pub struct Args {
     /// List the saved display filters (filters/NAME.filter, used as -Y @NAME) and exit.
     #[arg(long = "list-filters")]
     pub list_filters: bool,
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(long = "completions", value_name = "SHELL", value_enum)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff, for `man -l -`) and exit.
+    #[arg(long = "man")]
+    pub man: bool,
 }
 
 /// `-T`: what each displayed packet is printed as.

@@ -5,6 +5,7 @@
 use super::args::Args;
 use super::args::{FieldOption, OutputFormat};
 use super::capture::capture_config;
+use crate::dissect::proto::ProtoSet;
 use crate::engine::config::requirements;
 use crate::engine::{Config, OutputKind};
 use crate::fields::{FieldId, registry};
@@ -55,6 +56,10 @@ impl TryFrom<Args> for Config {
         } else {
             output
         };
+        let expand = match a.only_expand.as_deref() {
+            Some(list) => ProtoSet::parse(list).map_err(UsageError::Invalid)?,
+            None => ProtoSet::ALL,
+        };
         let mut stats = stats_config(&a)?;
         stats.tables = export.map(|e| e.target);
         let (needs, depth) = requirements(&output, &filter);
@@ -67,6 +72,7 @@ impl TryFrom<Args> for Config {
             opts: OutputOptions {
                 resolve: Resolve { mac: !a.no_resolve },
                 time,
+                expand,
             },
             needs,
             depth,
@@ -102,6 +108,7 @@ fn stats_config(a: &Args) -> Result<crate::stats::StatsConfig, UsageError> {
     Ok(crate::stats::StatsConfig {
         export_tftp,
         format,
+        numeric_macs: a.no_resolve,
         ..stats
     })
 }
@@ -133,8 +140,8 @@ fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
     }
     match a.output_format {
         OutputFormat::Text => Ok(OutputKind::Text {
-            summary: a.print_summary || !(a.verbose || a.hex),
-            tree: a.verbose,
+            summary: a.print_summary || !(tree(a) || a.hex),
+            tree: tree(a),
             hex: a.hex,
         }),
         OutputFormat::Fields => {
@@ -159,6 +166,11 @@ fn output_kind(a: &Args) -> Result<OutputKind, UsageError> {
                 .collect::<Result<_, _>>()?,
         )),
     }
+}
+
+/// `-V`, or `-O` (which implies it, as in tshark).
+fn tree(a: &Args) -> bool {
+    a.verbose || a.only_expand.is_some()
 }
 
 fn resolve_field(name: &str) -> Result<(String, FieldId), UsageError> {

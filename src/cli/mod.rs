@@ -7,7 +7,7 @@ pub mod config;
 use crate::engine::Config;
 use crate::engine::{self, RunError, RunStats};
 use args::Args;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
@@ -55,6 +55,15 @@ pub fn run(args: Args) -> u8 {
     }
     if args.list_interfaces {
         return capture::list_interfaces();
+    }
+    if let Some(shell) = args.completions {
+        return write_generated(|out| {
+            clap_complete::generate(shell, &mut Args::command(), "wiresift", out);
+            Ok(())
+        });
+    }
+    if args.man {
+        return write_generated(|out| clap_mangen::Man::new(Args::command()).render(out));
     }
     if args.list_filters {
         return list_filters();
@@ -117,6 +126,16 @@ fn run_failed(e: RunError) -> u8 {
             fail(EXIT_BAD_CAPTURE, e)
         }
         e => fail(EXIT_USAGE, e),
+    }
+}
+
+/// Writes a generated text (completions, man page) to stdout; a closed pipe is no error.
+fn write_generated(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> u8 {
+    let mut out = io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => fail(EXIT_USAGE, e),
     }
 }
 

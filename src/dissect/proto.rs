@@ -163,3 +163,72 @@ impl Proto {
         }
     }
 }
+
+/// A set of protocols (`-O`: the layers the detail tree expands), one bit per [`Proto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtoSet(u64);
+
+// One bit per protocol must fit the set's word.
+const _: () = assert!(Proto::ALL.len() <= 64);
+
+impl ProtoSet {
+    /// Every protocol.
+    pub const ALL: ProtoSet = ProtoSet(u64::MAX);
+
+    /// True when `p` is in the set.
+    pub fn contains(self, p: Proto) -> bool {
+        self.0 & (1 << p as u32) != 0
+    }
+
+    /// The set of a comma-separated list of protocol names (`tcp,ip`); a name also takes
+    /// the protocols named under it (`ipv6` takes `ipv6.hopopts`: tshark draws those inside
+    /// the IPv6 tree).
+    ///
+    /// # Errors
+    /// A name wiresift has no dissector for, with the list of known names.
+    pub fn parse(list: &str) -> Result<ProtoSet, String> {
+        let mut set = ProtoSet(0);
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let name = name.to_ascii_lowercase();
+            let mut found = false;
+            for &p in Proto::ALL {
+                let under = p
+                    .name()
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+                if under {
+                    set.0 |= 1 << p as u32;
+                    found = true;
+                }
+            }
+            if !found {
+                let known: Vec<&str> = Proto::ALL.iter().map(|p| p.name()).collect();
+                return Err(format!(
+                    "-O: wiresift has no protocol named \"{name}\" (known: {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_sets_parse_names_and_take_sub_protocols() {
+        let set = ProtoSet::parse("TCP, ipv6").unwrap();
+        assert!(set.contains(Proto::Tcp) && set.contains(Proto::Ipv6));
+        assert!(set.contains(Proto::Ipv6Frag) && !set.contains(Proto::Ip));
+        assert!(ProtoSet::ALL.contains(Proto::Data));
+        // "ip" is not a prefix of "ipv6" here: only whole dotted names count.
+        assert!(!ProtoSet::parse("ip").unwrap().contains(Proto::Ipv6));
+        let err = ProtoSet::parse("tcp,tls9").unwrap_err();
+        assert!(
+            err.contains("\"tls9\"") && err.contains("known: frame"),
+            "{err}"
+        );
+    }
+}

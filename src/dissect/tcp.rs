@@ -130,6 +130,11 @@ impl<'a> Tcp<'a> {
     pub fn has_fixed_header(&self) -> bool {
         !self.partial
     }
+    /// True when the whole header, options included, was read and its length is sane: what
+    /// tshark needs before it hands a segment to its taps (conversations, endpoints, follow).
+    pub fn header_read_whole(&self) -> bool {
+        self.has_fixed_header() && !self.options_cut && !self.bogus_hdr_len
+    }
     /// True when the flags and acknowledgment fields are shown (tshark hides them when the
     /// header length is bogus).
     pub fn flags_shown(&self) -> bool {

@@ -176,6 +176,7 @@ impl Config {
             opts: OutputOptions {
                 resolve: crate::output::Resolve { mac: true },
                 time: crate::output::TimeFormat::Relative,
+                expand: crate::dissect::proto::ProtoSet::ALL,
             },
             needs,
             depth,

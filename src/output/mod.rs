@@ -50,6 +50,8 @@ pub struct OutputOptions {
     pub resolve: Resolve,
     /// Time column format.
     pub time: TimeFormat,
+    /// The layers the detail tree expands (`-O`; every one by default).
+    pub expand: crate::dissect::proto::ProtoSet,
 }
 
 /// Receives frames that passed the display filter: what a printer needs.

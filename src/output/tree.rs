@@ -183,8 +183,16 @@ pub fn write_tree_value(out: &mut String, def: &FieldDef, v: &Value<'_>) {
 pub fn write_tree(out: &mut String, d: &Dissection<'_>, opts: &OutputOptions) {
     let reg = registry();
     for layer in &d.layers {
+        let expanded = opts.expand.contains(layer.proto);
+        // A collapsed IPv6 layer hides its extension headers too (tshark draws them inside).
+        if !expanded && layer.proto.name().starts_with("ipv6.") {
+            continue;
+        }
         write_layer_header(out, layer, d, opts);
         out.push('\n');
+        if !expanded {
+            continue;
+        }
         for (_, def) in reg.of_proto(layer.proto) {
             if def.hidden || def.needs.columns {
                 continue;

@@ -283,9 +283,7 @@ impl Follower {
                         _ => None,
                     })?;
                 let g = d.generated.tcp.as_ref()?;
-                // TShark's TCP hands a segment to follow only once its header was read whole.
-                let header_read = tcp.has_fixed_header() && !tcp.options_cut && !tcp.bogus_hdr_len;
-                if !header_read || g.layer_offset != d.layers[i].offset {
+                if !tcp.header_read_whole() || g.layer_offset != d.layers[i].offset {
                     return None;
                 }
                 let (s, t) = ip_before(d, i)?;

@@ -4,7 +4,7 @@
 //! Reports see every frame after the trackers ran, with whether it passed `-Y`. Unlike TShark
 //! (which ignores `-Y` for `-z`), wiresift applies the display filter to every report:
 //! `tcp,states`, `tcp,trace` and `tftp,transfers` list the connections or transfers that have
-//! at least one frame passing the filter; `conv,*` and `endpoints,ip` count only the frames
+//! at least one frame passing the filter; `conv,*` and `endpoints,*` count only the frames
 //! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
 
 pub mod conv;
@@ -48,42 +48,54 @@ pub const KNOWN_SPECS: &[&str] = &[
     "tcp,states",
     "tcp,trace",
     "tftp,transfers",
+    "conv,eth",
     "conv,tcp",
     "conv,udp",
     "conv,ip",
     "endpoints,ip",
+    "endpoints,tcp",
+    "endpoints,udp",
     "follow,tcp|udp,ascii|hex|raw,STREAM",
     "io,phs[,FILTER]",
     "io,stat,INTERVAL[,FILTER...]",
 ];
 
+/// The conversation and endpoint tables by their `-z` names.
+const CONV_TABLES: [(&str, conv::ConvKind); 7] = [
+    ("conv,eth", conv::ConvKind::Eth),
+    ("conv,tcp", conv::ConvKind::Tcp),
+    ("conv,udp", conv::ConvKind::Udp),
+    ("conv,ip", conv::ConvKind::Ip),
+    ("endpoints,ip", conv::ConvKind::EndpointsIp),
+    ("endpoints,tcp", conv::ConvKind::EndpointsTcp),
+    ("endpoints,udp", conv::ConvKind::EndpointsUdp),
+];
+
 impl ReportSpec {
     /// Parses a `-z` value without arguments.
     fn parse_plain(s: &str) -> Option<ReportSpec> {
-        use conv::ConvKind as K;
         Some(match s {
             "tcp,states" => ReportSpec::TcpStates,
             "tcp,trace" => ReportSpec::TcpTrace,
             "tftp,transfers" => ReportSpec::TftpTransfers,
-            "conv,tcp" => ReportSpec::Conv(K::Tcp),
-            "conv,udp" => ReportSpec::Conv(K::Udp),
-            "conv,ip" => ReportSpec::Conv(K::Ip),
-            "endpoints,ip" => ReportSpec::Conv(K::EndpointsIp),
-            _ => return None,
+            _ => {
+                let (_, kind) = CONV_TABLES.iter().find(|(name, _)| *name == s)?;
+                ReportSpec::Conv(*kind)
+            }
         })
     }
 
     /// The name as given on the command line (the report key of JSON rows).
     pub fn name(self, cfg: &StatsConfig) -> String {
-        use conv::ConvKind as K;
         match self {
             ReportSpec::TcpStates => "tcp,states".into(),
             ReportSpec::TcpTrace => "tcp,trace".into(),
             ReportSpec::TftpTransfers => "tftp,transfers".into(),
-            ReportSpec::Conv(K::Tcp) => "conv,tcp".into(),
-            ReportSpec::Conv(K::Udp) => "conv,udp".into(),
-            ReportSpec::Conv(K::Ip) => "conv,ip".into(),
-            ReportSpec::Conv(K::EndpointsIp) => "endpoints,ip".into(),
+            ReportSpec::Conv(k) => CONV_TABLES
+                .iter()
+                .find(|(_, kind)| *kind == k)
+                .map_or("conv", |(name, _)| name)
+                .into(),
             ReportSpec::Follow(i) => cfg.follows[i].arg.clone(),
             ReportSpec::Phs(_) => "io,phs".into(),
             ReportSpec::IoStat(_) => "io,stat".into(),
@@ -129,6 +141,8 @@ pub struct StatsConfig {
     pub hierarchies: Vec<phs::PhsSpec>,
     /// The `io,stat` requests, indexed by [`ReportSpec::IoStat`].
     pub io_stats: Vec<iostat::IoStatSpec>,
+    /// `-n`: `conv,eth` shows MAC addresses without vendor names.
+    pub numeric_macs: bool,
 }
 
 impl StatsConfig {
@@ -187,17 +201,20 @@ impl StatsConfig {
             || self.export_tftp.is_some()
             || self.specs.contains(&ReportSpec::TftpTransfers)
             || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
-        // TCP reports and conversations are keyed by tcp.stream, UDP ones by udp.stream;
-        // the IP reports need neither tracker.
+        // TCP reports and conversations are keyed by tcp.stream, UDP ones by udp.stream,
+        // and the endpoints count the frames those trackers take; the IP and Ethernet
+        // reports need neither tracker.
         let wants = |s: ReportSpec| self.specs.contains(&s);
         let tcp = tables
             || wants(ReportSpec::TcpStates)
             || wants(ReportSpec::TcpTrace)
-            || wants(ReportSpec::Conv(conv::ConvKind::Tcp));
+            || wants(ReportSpec::Conv(conv::ConvKind::Tcp))
+            || wants(ReportSpec::Conv(conv::ConvKind::EndpointsTcp));
         let follows = |p: follow::FollowProto| self.follows.iter().any(|f| f.proto == p);
         let tcp = tcp || follows(follow::FollowProto::Tcp);
         let udp = tables
             || wants(ReportSpec::Conv(conv::ConvKind::Udp))
+            || wants(ReportSpec::Conv(conv::ConvKind::EndpointsUdp))
             || follows(follow::FollowProto::Udp);
         let needs = if tcp { needs.union(Needs::TCP) } else { needs };
         let needs = if udp { needs.union(Needs::UDP) } else { needs };
@@ -229,6 +246,8 @@ pub struct Reports {
     tcp: Option<tcp::TcpConnections>,
     tftp: Option<tftp::TftpTransfers>,
     conv: Vec<conv::ConvTable>,
+    /// `conv,eth`.
+    eth: Option<conv::ConvTable<conv::Mac>>,
     /// The first frame's time (the origin of relative times), for the export tables.
     origin: Option<crate::capture::Timestamp>,
     /// `-F parquet`'s `conns` table, written as connections end.
@@ -256,10 +275,13 @@ impl Reports {
             .specs
             .iter()
             .filter_map(|s| match s {
+                ReportSpec::Conv(conv::ConvKind::Eth) => None,
                 ReportSpec::Conv(k) => Some(conv::ConvTable::new(*k)),
                 _ => None,
             })
             .collect();
+        let eth = wants(ReportSpec::Conv(conv::ConvKind::Eth))
+            .then(|| conv::ConvTable::new(conv::ConvKind::Eth));
         let udp = conv::ConvKind::Udp;
         if tables && !conv.iter().any(|c| c.kind == udp) {
             conv.push(conv::ConvTable::new(udp));
@@ -269,6 +291,7 @@ impl Reports {
             tcp,
             tftp,
             conv,
+            eth,
             origin: None,
             conns: cfg
                 .tables
@@ -318,6 +341,9 @@ impl Reports {
         if passed {
             for c in &mut self.conv {
                 c.observe(d);
+            }
+            if let Some(e) = &mut self.eth {
+                e.observe(d);
             }
             for h in &mut self.hierarchies {
                 h.observe(d);
@@ -369,7 +395,15 @@ impl Reports {
                 ReportSpec::TcpStates => tcp.as_ref().map(tcp_states),
                 ReportSpec::TcpTrace => tcp.as_ref().map(tcp_trace),
                 ReportSpec::TftpTransfers => self.tftp.as_ref().map(tftp_transfers),
-                ReportSpec::Conv(k) => self.conv.iter().find(|c| c.kind == k).map(conversations),
+                ReportSpec::Conv(conv::ConvKind::Eth) => self
+                    .eth
+                    .as_ref()
+                    .map(|e| conversations(e, self.cfg.numeric_macs)),
+                ReportSpec::Conv(k) => self
+                    .conv
+                    .iter()
+                    .find(|c| c.kind == k)
+                    .map(|c| conversations(c, self.cfg.numeric_macs)),
                 ReportSpec::Follow(i) => {
                     let f = &self.follows[i];
                     Some(Section::shaped(f.text(), f.json()))
@@ -700,19 +734,24 @@ fn tftp_transfers(t: &tftp::TftpTransfers) -> Section {
     }
 }
 
-/// The `conv,*` or `endpoints,ip` section of one table, with its limit note.
-fn conversations(c: &conv::ConvTable) -> Section {
+/// The `conv,*` or `endpoints,*` section of one table, with its limit note; `numeric` is
+/// `-n` (no names in addresses).
+fn conversations<A: conv::Address>(c: &conv::ConvTable<A>, numeric: bool) -> Section {
     use conv::ConvKind as K;
     let rows = c.sorted();
-    let (title, tab) = if c.kind == K::EndpointsIp {
-        ("IPv4 Endpoints", endpoints_table(&rows))
+    let title = match c.kind {
+        K::EndpointsIp => "IPv4 Endpoints",
+        K::EndpointsTcp => "TCP Endpoints",
+        K::EndpointsUdp => "UDP Endpoints",
+        K::Eth => "Ethernet Conversations",
+        K::Tcp => "TCP Conversations",
+        K::Udp => "UDP Conversations",
+        K::Ip => "IPv4 Conversations",
+    };
+    let tab = if c.kind.is_endpoints() {
+        endpoints_table(c.kind, &rows, numeric)
     } else {
-        let title = match c.kind {
-            K::Tcp => "TCP Conversations",
-            K::Udp => "UDP Conversations",
-            _ => "IPv4 Conversations",
-        };
-        (title, conversations_table(c.kind, &rows))
+        conversations_table(c.kind, &rows, numeric)
     };
     let mut notes = Vec::new();
     if c.dropped_frames > 0 {
@@ -731,10 +770,24 @@ fn conversations(c: &conv::ConvTable) -> Section {
     }
 }
 
-/// The `endpoints,ip` table: one row per address, its traffic both ways and each way.
-fn endpoints_table(rows: &[conv::ConvRow]) -> Table {
-    let mut tab = Table::new(&[
-        "address",
+/// True for the tables whose endpoints have ports.
+fn has_ports(kind: conv::ConvKind) -> bool {
+    use conv::ConvKind as K;
+    matches!(kind, K::Tcp | K::Udp | K::EndpointsTcp | K::EndpointsUdp)
+}
+
+/// An `endpoints,*` table: one row per address (and port), its traffic both ways and each way.
+fn endpoints_table<A: conv::Address>(
+    kind: conv::ConvKind,
+    rows: &[conv::ConvRow<A>],
+    numeric: bool,
+) -> Table {
+    let ports = has_ports(kind);
+    let mut columns = vec!["address"];
+    if ports {
+        columns.push("port");
+    }
+    columns.extend([
         "packets",
         "bytes",
         "tx_packets",
@@ -742,9 +795,13 @@ fn endpoints_table(rows: &[conv::ConvRow]) -> Table {
         "rx_packets",
         "rx_bytes",
     ]);
+    let mut tab = Table::new(&columns);
     for r in rows {
-        tab.row(vec![
-            Value::from(r.a.0.to_string()),
+        let mut row = vec![Value::from(r.a.0.text(numeric))];
+        if ports {
+            row.push(Value::from(r.a.1));
+        }
+        row.extend([
             Value::from(r.ab.0 + r.ba.0),
             Value::from(r.ab.1 + r.ba.1),
             Value::from(r.ab.0),
@@ -752,13 +809,17 @@ fn endpoints_table(rows: &[conv::ConvRow]) -> Table {
             Value::from(r.ba.0),
             Value::from(r.ba.1),
         ]);
+        tab.row(row);
     }
     tab
 }
 
-/// The `conv,*` table of `kind`: one row per conversation, endpoints with ports except for
-/// `conv,ip`.
-fn conversations_table(kind: conv::ConvKind, rows: &[conv::ConvRow]) -> Table {
+/// A `conv,*` table: one row per conversation, endpoints with ports for TCP and UDP.
+fn conversations_table<A: conv::Address>(
+    kind: conv::ConvKind,
+    rows: &[conv::ConvRow<A>],
+    numeric: bool,
+) -> Table {
     let mut tab = Table::new(&[
         "a",
         "b",
@@ -771,17 +832,17 @@ fn conversations_table(kind: conv::ConvKind, rows: &[conv::ConvRow]) -> Table {
         "rel_start",
         "duration",
     ]);
-    let name = |e: (IpAddr, u16)| {
-        if kind == conv::ConvKind::Ip {
-            e.0.to_string()
+    let text = |e: (A, u16)| {
+        if has_ports(kind) {
+            e.0.with_port(e.1, numeric)
         } else {
-            endpoint(e)
+            e.0.text(numeric)
         }
     };
     for r in rows {
         tab.row(vec![
-            Value::from(name(r.a)),
-            Value::from(name(r.b)),
+            Value::from(text(r.a)),
+            Value::from(text(r.b)),
             Value::from(r.ba.0),
             Value::from(r.ba.1),
             Value::from(r.ab.0),

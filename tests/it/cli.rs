@@ -391,7 +391,7 @@ fn ek_is_the_json_layers_with_elasticsearch_keys() {
 }
 
 /// An empty file is an empty capture (tshark exits 0 and prints nothing, or an empty JSON
-/// array); a compressed one says how to read it.
+/// array); an xz one says how to read it; a gzip one that is not gzip is damage (exit 1).
 #[test]
 fn empty_and_compressed_files() {
     let tmp = tempfile::tempdir().unwrap();
@@ -402,6 +402,15 @@ fn empty_and_compressed_files() {
     assert!(o.stdout.is_empty() && o.stderr.is_empty());
     let o = wiresift(["-r", empty.to_str().unwrap(), "-T", "json"]);
     assert_eq!(stdout(&o), "[\n]\n");
+    let xz = tmp.path().join("c.pcap.xz");
+    std::fs::write(&xz, [0xfd, b'7', b'z', b'X', b'Z', 0, 0, 4, 0xe6]).unwrap();
+    let o = wiresift(["-r", xz.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is xz-compressed: read it with `xzcat "),
+        "{}",
+        stderr(&o)
+    );
     let gz = tmp.path().join("c.pcap.gz");
     let mut bytes = vec![0x1f, 0x8b, 8, 0];
     bytes.extend(std::fs::read(capture("tftp.pcap")).unwrap());
@@ -409,8 +418,97 @@ fn empty_and_compressed_files() {
     let o = wiresift(["-r", gz.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("is gzip-compressed: read it with `zcat "),
+        stderr(&o).contains("gzip data is damaged"),
         "{}",
         stderr(&o)
     );
+}
+
+/// `-O tcp` draws the tree of -V with only the TCP layer expanded (the other layers keep
+/// their header line), as tshark does; an unknown protocol is bad usage.
+#[test]
+fn dash_capital_o_expands_only_the_named_protocols() {
+    let path = capture("tcp-session.pcap");
+    let path = path.to_str().unwrap();
+    let full = stdout(&wiresift(["-r", path, "-V"]));
+    let only_tcp = stdout(&wiresift(["-r", path, "-O", "tcp"]));
+    let headers = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.starts_with(' '))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(headers(&only_tcp), headers(&full));
+    // Every indented line belongs to a TCP layer, and all of TCP's lines are there.
+    let mut layer = "";
+    let mut tcp_lines = 0;
+    for line in only_tcp.lines() {
+        if !line.starts_with(' ') {
+            layer = line;
+        } else {
+            assert!(
+                layer.starts_with("Transmission Control Protocol"),
+                "{layer}: {line}"
+            );
+            tcp_lines += 1;
+        }
+    }
+    let full_tcp_lines = full
+        .lines()
+        .scan("", |layer, l| {
+            if !l.starts_with(' ') {
+                *layer = l;
+            }
+            Some((layer.starts_with("Transmission Control Protocol"), l))
+        })
+        .filter(|(tcp, l)| *tcp && l.starts_with(' '))
+        .count();
+    assert!(tcp_lines > 0 && tcp_lines == full_tcp_lines);
+    let bad = wiresift(["-r", path, "-O", "tcp,nosuchproto"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("no protocol named \"nosuchproto\""),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+/// `-2` is accepted and changes nothing: wiresift's values are final in one pass.
+#[test]
+fn dash_two_is_accepted_and_changes_nothing() {
+    let path = capture("tcp-session.pcap");
+    let path = path.to_str().unwrap();
+    for extra in [&[][..], &["-V"], &["-z", "tcp,states", "-q"]] {
+        let mut args = vec!["-r", path];
+        args.extend_from_slice(extra);
+        let one = wiresift(args.clone());
+        args.push("-2");
+        let two = wiresift(args);
+        assert_eq!(two.status.code(), Some(0), "{}", stderr(&two));
+        assert_eq!(one.stdout, two.stdout, "{extra:?}");
+    }
+}
+
+/// Shell completions and the man page are generated from the one flag definition.
+#[test]
+fn completions_and_man_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "_wiresift()"),
+        ("zsh", "#compdef wiresift"),
+        ("fish", "complete -c wiresift"),
+    ] {
+        let o = wiresift(["--completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains(marker), "{shell}");
+        assert!(text.contains("display-filter"), "{shell}: flags missing");
+    }
+    let man = stdout(&wiresift(["--man"]));
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH wiresift"),
+        "{}",
+        &man[..man.len().min(200)]
+    );
+    assert!(man.contains("display\\-filter"), "man page lacks the flags");
+    assert_eq!(wiresift(["--completions", "tcsh"]).status.code(), Some(2));
 }

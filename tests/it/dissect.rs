@@ -569,6 +569,7 @@ fn layer_limit_is_reported_not_silent() {
     let opts = wiresift::output::OutputOptions {
         resolve: wiresift::output::Resolve { mac: false },
         time: wiresift::output::TimeFormat::Relative,
+        expand: wiresift::dissect::proto::ProtoSet::ALL,
     };
     wiresift::output::tree::write_tree(&mut tree, &d, &opts);
     assert!(

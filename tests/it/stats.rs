@@ -279,3 +279,113 @@ fn bad_report_arguments_are_usage_errors() {
         );
     }
 }
+
+/// (address, port, packets, bytes, tx packets, tx bytes, rx packets, rx bytes), in the order
+/// TShark 4.0 printed them.
+type EndpointGolden = (&'static str, u64, [u64; 6]);
+
+fn check_endpoints(capture: &str, spec: &str, want: &[EndpointGolden]) {
+    let got = rows(capture, spec);
+    let keys = [
+        "packets",
+        "bytes",
+        "tx_packets",
+        "tx_bytes",
+        "rx_packets",
+        "rx_bytes",
+    ];
+    let got: Vec<(String, u64, [u64; 6])> = got
+        .iter()
+        .map(|g| {
+            (
+                g["address"].as_str().unwrap().to_string(),
+                g["port"].as_u64().unwrap(),
+                keys.map(|k| g[k].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64, [u64; 6])> =
+        want.iter().map(|w| (w.0.to_string(), w.1, w.2)).collect();
+    assert_eq!(got, want, "{capture} {spec}");
+}
+
+#[test]
+fn endpoints_tcp_and_udp_match_tshark() {
+    check_endpoints(
+        "captures/tcp-session.pcap",
+        "endpoints,tcp",
+        &[
+            ("192.168.30.129", 49152, [11, 1051, 6, 453, 5, 598]),
+            ("192.168.30.128", 80, [11, 1051, 5, 598, 6, 453]),
+            ("192.168.30.129", 49153, [11, 908, 7, 624, 4, 284]),
+            ("192.168.30.128", 8080, [11, 908, 4, 284, 7, 624]),
+            ("192.168.30.129", 49154, [2, 126, 1, 66, 1, 60]),
+            ("192.168.30.128", 23, [2, 126, 1, 60, 1, 66]),
+            ("192.168.30.129", 49155, [2, 132, 2, 132, 0, 0]),
+            ("192.168.30.128", 22, [2, 132, 0, 0, 2, 132]),
+        ],
+    );
+    check_endpoints(
+        "captures/null-loopback.pcap",
+        "endpoints,udp",
+        &[
+            ("::1", 5300, [3, 239, 0, 0, 3, 239]),
+            ("127.0.0.1", 53000, [2, 100, 1, 50, 1, 50]),
+            ("127.0.0.1", 5300, [2, 100, 1, 50, 1, 50]),
+            ("::1", 53001, [1, 76, 1, 76, 0, 0]),
+            ("::1", 53002, [1, 85, 1, 85, 0, 0]),
+            ("::1", 53003, [1, 78, 1, 78, 0, 0]),
+        ],
+    );
+    // TShark's TCP taps no segment whose header is bogus or cut: no endpoints, no conversations.
+    assert!(rows("captures/malformed.pcap", "endpoints,tcp").is_empty());
+    assert!(rows("captures/malformed.pcap", "conv,tcp").is_empty());
+}
+
+#[test]
+fn conv_eth_matches_tshark() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tcp-session.pcap");
+    let numeric = jsonl(&[
+        "-n",
+        "-r",
+        f.to_str().unwrap(),
+        "-q",
+        "-T",
+        "jsonl",
+        "-z",
+        "conv,eth",
+    ]);
+    let got: Vec<(&str, &str, [u64; 4])> = numeric
+        .iter()
+        .map(|g| {
+            (
+                g["a"].as_str().unwrap(),
+                g["b"].as_str().unwrap(),
+                [
+                    "frames_b_to_a",
+                    "bytes_b_to_a",
+                    "frames_a_to_b",
+                    "bytes_a_to_b",
+                ]
+                .map(|k| g[k].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "00:0c:29:aa:bb:02",
+                "00:0c:29:aa:bb:01",
+                [16, 1275, 11, 1002]
+            ),
+            ("00:0c:29:aa:bb:01", "ff:ff:ff:ff:ff:ff", [0, 0, 1, 60]),
+        ]
+    );
+    assert!((numeric[0]["rel_start"].as_f64().unwrap() - 0.000180).abs() < 1e-9);
+    assert!((numeric[0]["duration"].as_f64().unwrap() - 3.8865).abs() < 0.00005);
+    // Without -n, as TShark prints them: vendor names.
+    let named = rows("captures/tcp-session.pcap", "conv,eth");
+    assert_eq!(named[0]["a"], "VMware_aa:bb:02");
+    assert_eq!(named[1]["b"], "Broadcast");
+}
