@@ -239,6 +239,8 @@ impl BlockReader {
         block.data.resize(want, 0);
         let got = read_full_at(&self.file, &mut block.data, start).map_err(|e| self.io_error(e))?;
         block.data.truncate(got);
+        // The overlap is read twice; only the block's own bytes count as progress.
+        super::count_file_bytes(got.min(self.block_len));
         Ok(())
     }
 

@@ -111,7 +111,8 @@ impl FileReader {
         let (source, compression) = if path == STDIN_PATH {
             compress::sniff(io::stdin()).map_err(io_error)?
         } else {
-            compress::sniff(File::open(path).map_err(io_error)?).map_err(io_error)?
+            let file = super::Counted(File::open(path).map_err(io_error)?);
+            compress::sniff(file).map_err(io_error)?
         };
         let source = super::readahead::ReadAhead::spawn(source).map_err(io_error)?;
         FileReader::from_decoded(path, Box::new(source), compression)

@@ -19,6 +19,32 @@ pub mod pcapng;
 pub mod readahead;
 pub mod writer;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes of capture files read so far in this process (the progress bar's measure): added
+/// once per read of up to a megabyte, so it costs nothing per packet.
+static FILE_BYTES_READ: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes of capture files (compressed bytes for a compressed file) read so far.
+pub fn file_bytes_read() -> u64 {
+    FILE_BYTES_READ.load(Ordering::Relaxed)
+}
+
+fn count_file_bytes(n: usize) {
+    FILE_BYTES_READ.fetch_add(n as u64, Ordering::Relaxed);
+}
+
+/// A file whose reads add to [`file_bytes_read`].
+struct Counted<R>(R);
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        count_file_bytes(n);
+        Ok(n)
+    }
+}
+
 use std::fmt;
 
 pub use file::FileReader;

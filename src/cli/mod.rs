@@ -3,6 +3,7 @@
 pub mod args;
 pub mod capture;
 pub mod config;
+pub mod progress;
 
 use crate::engine::Config;
 use crate::engine::{self, RunError, RunStats};
@@ -79,7 +80,13 @@ pub fn run(args: Args) -> u8 {
         engine::capture::run(&cfg)
     } else {
         match cfg.read_file.as_deref() {
-            Some(path) => engine::run_file(&cfg, path),
+            Some(path) => {
+                let bar = progress::Progress::start(path);
+                let result = engine::run_file(&cfg, path);
+                // Cleared before the closing lines and warnings are printed.
+                drop(bar);
+                result
+            }
             None => {
                 return fail(
                     EXIT_USAGE,
