@@ -5,8 +5,15 @@ For each capture: `-z follow` of every TCP stream (ascii, hex, raw) and every UD
 (raw), `-z io,phs`, and `-z io,stat` with a few intervals and filters. Prints one line per
 report that differs, with the first differing line, and a total.
 
-    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat] DIR_OR_FILE...
+`--only tables` compares the numbers of `-z conv,eth|tcp|udp` and `-z endpoints,tcp|udp`
+instead: wiresift prints those as its own typed tables, so the rows of `-T jsonl` are set
+against the rows parsed from tshark's text (with `-n` on both sides; byte counts that tshark
+abbreviates, `kB`/`MB`, are compared in its unit).
+
+    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat|tables] DIR_OR_FILE...
 """
+
+import json
 
 import argparse
 import os
@@ -86,14 +93,63 @@ def compare(binary, cap, zargs, label, report):
         print(f"DIFF {os.path.basename(cap)} {label}: {first_diff(ours, theirs)}")
 
 
+TABLES = ["conv,eth", "conv,tcp", "conv,udp", "endpoints,tcp", "endpoints,udp"]
+ENDPOINT_ROW = re.compile(r"^(\S+)\s+(\d+)" + r"\s+(\d+)" * 6 + r"\s*$")
+CONV_ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+([\d,]+ \S+)\s+(\d+)\s+([\d,]+ \S+)")
+
+
+def tshark_rows(cap, spec):
+    out = run(["tshark", "-n", "-r", cap, "-q", "-z", spec]).decode(errors="replace")
+    pattern = ENDPOINT_ROW if spec.startswith("endpoints") else CONV_ROW
+    return sorted(m.groups() for m in map(pattern.match, out.splitlines()) if m)
+
+
+def tshark_size(n):
+    """A byte count as tshark 4.0's conversation table writes it."""
+    if n < 10_000:
+        return f"{n} bytes"
+    return f"{n // 1000} kB" if n < 10_000_000 else f"{n // 1_000_000} MB"
+
+
+def wiresift_rows(binary, cap, spec):
+    rows = []
+    for line in run([binary, "-n", "-r", cap, "-q", "-T", "jsonl", "-z", spec]).splitlines():
+        o = json.loads(line)
+        if "note" in o:
+            continue
+        if spec.startswith("endpoints"):
+            keys = ["packets", "bytes", "tx_packets", "tx_bytes", "rx_packets", "rx_bytes"]
+            rows.append((o["address"], str(o["port"])) + tuple(str(o[k]) for k in keys))
+        else:
+            # tshark writes IPv6 endpoints without brackets.
+            a, b = (re.sub(r"^\[(.*)\]:", r"\1:", o[k]) for k in ("a", "b"))
+            rows.append((a, b, str(o["frames_b_to_a"]), tshark_size(o["bytes_b_to_a"]),
+                         str(o["frames_a_to_b"]), tshark_size(o["bytes_a_to_b"])))
+    return sorted(rows)
+
+
+def compare_tables(binary, cap, report):
+    for spec in TABLES:
+        ours, theirs = wiresift_rows(binary, cap, spec), tshark_rows(cap, spec)
+        report["reports"] += 1
+        if ours != theirs:
+            report["differ"] += 1
+            only_theirs = [r for r in theirs if r not in ours][:1]
+            only_ours = [r for r in ours if r not in theirs][:1]
+            print(f"DIFF {os.path.basename(cap)} {spec}: tshark {only_theirs} wiresift {only_ours}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/wiresift")
-    ap.add_argument("--only", choices=["follow", "phs", "iostat"])
+    ap.add_argument("--only", choices=["follow", "phs", "iostat", "tables"])
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
     report = {"reports": 0, "differ": 0}
     for cap in captures(a.paths):
+        if a.only == "tables":
+            compare_tables(a.bin, cap, report)
+            continue
         if a.only in (None, "follow"):
             tcp = streams(a.bin, cap, "tcp.stream")
             for mode in ("ascii", "hex", "raw"):
