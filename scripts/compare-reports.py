@@ -2,7 +2,7 @@
 """Compares wiresift's TShark-shaped reports with tshark's on a set of captures.
 
 For each capture: `-z follow` of every TCP stream (ascii, hex, raw) and every UDP stream
-(raw), `-z io,phs`, and `-z io,stat` with a few intervals and filters. Prints one line per
+(raw), `-z io,phs`, `-z io,stat` with a few intervals and filters, and `-z expert`. Prints one line per
 report that differs, with the first differing line, and a total.
 
 `--only tables` compares the numbers of `-z conv,eth|tcp|udp` and `-z endpoints,tcp|udp`
@@ -10,7 +10,7 @@ instead: wiresift prints those as its own typed tables, so the rows of `-T jsonl
 against the rows parsed from tshark's text (with `-n` on both sides; byte counts that tshark
 abbreviates, `kB`/`MB`, are compared in its unit).
 
-    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat|tables] DIR_OR_FILE...
+    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat|expert|tables] DIR_OR_FILE...
 """
 
 import json
@@ -142,7 +142,7 @@ def compare_tables(binary, cap, report):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/wiresift")
-    ap.add_argument("--only", choices=["follow", "phs", "iostat", "tables"])
+    ap.add_argument("--only", choices=["follow", "phs", "iostat", "expert", "tables"])
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
     report = {"reports": 0, "differ": 0}
@@ -162,6 +162,8 @@ def main():
                 compare(a.bin, cap, z, f"follow,udp,raw ({len(udp)} streams)", report)
         if a.only in (None, "phs"):
             compare(a.bin, cap, ["io,phs"], "io,phs", report)
+        if a.only in (None, "expert"):
+            compare(a.bin, cap, ["expert"], "expert", report)
         if a.only in (None, "iostat"):
             dur = duration(a.bin, cap)
             for z in IOSTATS:

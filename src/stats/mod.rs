@@ -8,6 +8,7 @@
 //! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
 
 pub mod conv;
+pub mod expert;
 pub mod follow;
 pub mod iostat;
 pub mod phs;
@@ -41,6 +42,8 @@ pub enum ReportSpec {
     Phs(usize),
     /// `io,stat,INTERVAL[,FILTER...]`: [`StatsConfig::io_stats`]`[i]`.
     IoStat(usize),
+    /// `expert[,LEVEL[,FILTER]]`: [`StatsConfig::experts`]`[i]`.
+    Expert(usize),
 }
 
 /// The `-z` values wiresift knows.
@@ -58,6 +61,7 @@ pub const KNOWN_SPECS: &[&str] = &[
     "follow,tcp|udp,ascii|hex|raw,STREAM",
     "io,phs[,FILTER]",
     "io,stat,INTERVAL[,FILTER...]",
+    "expert[,error|warn|note|chat|comment[,FILTER]]",
 ];
 
 /// The conversation and endpoint tables by their `-z` names.
@@ -99,6 +103,7 @@ impl ReportSpec {
             ReportSpec::Follow(i) => cfg.follows[i].arg.clone(),
             ReportSpec::Phs(_) => "io,phs".into(),
             ReportSpec::IoStat(_) => "io,stat".into(),
+            ReportSpec::Expert(_) => "expert".into(),
         }
     }
 }
@@ -141,6 +146,8 @@ pub struct StatsConfig {
     pub hierarchies: Vec<phs::PhsSpec>,
     /// The `io,stat` requests, indexed by [`ReportSpec::IoStat`].
     pub io_stats: Vec<iostat::IoStatSpec>,
+    /// The `expert` requests, indexed by [`ReportSpec::Expert`].
+    pub experts: Vec<expert::ExpertSpec>,
     /// `-n`: `conv,eth` shows MAC addresses without vendor names.
     pub numeric_macs: bool,
 }
@@ -169,6 +176,11 @@ impl StatsConfig {
             self.io_stats
                 .push(iostat::IoStatSpec::parse(rest, compile_tap_filter)?);
             ReportSpec::IoStat(self.io_stats.len() - 1)
+        } else if arg == "expert" || arg.starts_with("expert,") {
+            let rest = arg.strip_prefix("expert").unwrap_or("");
+            self.experts
+                .push(expert::ExpertSpec::parse(rest, compile_tap_filter)?);
+            ReportSpec::Expert(self.experts.len() - 1)
         } else {
             return Err(format!(
                 "invalid -z argument \"{arg}\" (known: {})",
@@ -184,6 +196,11 @@ impl StatsConfig {
         let phs = self.hierarchies.iter().filter_map(|h| h.filter.as_ref());
         phs.map(|(f, _)| f)
             .chain(self.io_stats.iter().flat_map(|s| s.filters()))
+            .chain(
+                self.experts
+                    .iter()
+                    .filter_map(|e| e.filter.as_ref().map(|(f, _)| f)),
+            )
     }
 
     /// True when nothing is asked.
@@ -197,7 +214,10 @@ impl StatsConfig {
             return (needs, depth);
         }
         let tables = self.tables.is_some();
+        // The expert summary reads the TCP analysis and the TFTP layers on any port.
+        let experts = !self.experts.is_empty();
         let tftp = tables
+            || experts
             || self.export_tftp.is_some()
             || self.specs.contains(&ReportSpec::TftpTransfers)
             || self.specs.contains(&ReportSpec::Conv(conv::ConvKind::Udp));
@@ -211,7 +231,7 @@ impl StatsConfig {
             || wants(ReportSpec::Conv(conv::ConvKind::Tcp))
             || wants(ReportSpec::Conv(conv::ConvKind::EndpointsTcp));
         let follows = |p: follow::FollowProto| self.follows.iter().any(|f| f.proto == p);
-        let tcp = tcp || follows(follow::FollowProto::Tcp);
+        let tcp = tcp || experts || follows(follow::FollowProto::Tcp);
         let udp = tables
             || wants(ReportSpec::Conv(conv::ConvKind::Udp))
             || wants(ReportSpec::Conv(conv::ConvKind::EndpointsUdp))
@@ -257,6 +277,7 @@ pub struct Reports {
     follows: Vec<follow::Follower>,
     hierarchies: Vec<phs::Hierarchy>,
     io_stats: Vec<iostat::IoStat>,
+    experts: Vec<expert::ExpertTable>,
 }
 
 /// Frames between two sweeps of finished connections into the `conns` table.
@@ -316,6 +337,12 @@ impl Reports {
                 .cloned()
                 .map(iostat::IoStat::new)
                 .collect(),
+            experts: cfg
+                .experts
+                .iter()
+                .cloned()
+                .map(expert::ExpertTable::new)
+                .collect(),
         }
     }
 
@@ -347,6 +374,9 @@ impl Reports {
             }
             for h in &mut self.hierarchies {
                 h.observe(d);
+            }
+            for e in &mut self.experts {
+                e.observe(d);
             }
             for s in &mut self.io_stats {
                 s.observe(d);
@@ -415,6 +445,10 @@ impl Reports {
                 ReportSpec::IoStat(i) => {
                     let s = &self.io_stats[i];
                     Some(Section::shaped(s.text(), s.json()))
+                }
+                ReportSpec::Expert(i) => {
+                    let e = &self.experts[i];
+                    Some(Section::shaped(e.text(), e.json()))
                 }
             };
             let Some(section) = section else { continue };

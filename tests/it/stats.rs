@@ -263,6 +263,8 @@ fn bad_report_arguments_are_usage_errors() {
         ("io,stat,1,SUM(ip.src)", "integral"),
         ("io,stat,1,tcp.port ==", "end of filter"),
         ("io,phs,nope", "nope"),
+        ("expert,loud", "\"loud\""),
+        ("expert,warn,tcp.port ==", "end of filter"),
     ] {
         let out = support::wiresift([
             "-r",
@@ -278,6 +280,27 @@ fn bad_report_arguments_are_usage_errors() {
             support::stderr(&out)
         );
     }
+}
+
+/// `-z expert,LEVEL,FILTER` keeps the entries at least that severe, of the frames the filter
+/// takes; JSON rows carry the same entries.
+#[test]
+fn expert_level_and_filter_select_entries() {
+    let f = support::capture("tcp-session.pcap").display().to_string();
+    let text = |z: &str| support::stdout(&support::wiresift(["-r", f.as_str(), "-q", "-z", z]));
+    let warn = text("expert,warn");
+    assert!(warn.contains("Warns (2)") && !warn.contains("Notes") && !warn.contains("Chats"));
+    let port_80 = text("expert,chat,tcp.port == 80");
+    assert!(port_80.contains("server port 80") && !port_80.contains("server port 8080"));
+    let rows = rows("captures/tcp-session.pcap", "expert");
+    let rst = rows
+        .iter()
+        .find(|r| r["summary"] == "Connection reset (RST)")
+        .expect("RST row");
+    assert_eq!(
+        (rst["severity"].as_str(), rst["frequency"].as_u64()),
+        (Some("warn"), Some(2))
+    );
 }
 
 /// (address, port, packets, bytes, tx packets, tx bytes, rx packets, rx bytes), in the order
