@@ -17,7 +17,7 @@ minutes for -T json), so its JSON and filter rows run on the first `--tshark-sam
 packets (a byte prefix of the same capture) and are compared by rate. Every figure comes
 from the same run, since the machine's absolute speed drifts.
 
-`--only stats` runs the report rows: `-q -z io,phs` and `-q -z io,stat,1` against tshark's
+`--only stats` runs the report rows: `-q -z io,phs`, `-q -z io,stat,1` and `-q -z expert` against tshark's
 (on the sample, compared by rate), and reading a gzip copy of the capture (made once with
 `gzip -c`, kept in bench-data/) against `zcat > /dev/null`.
 
@@ -104,6 +104,8 @@ def stats_rows(add, ws, f, s, big, a):
     phs = add("wiresift -q -z io,phs", [ws, "-r", f, "-q", "-z", "io,phs"])
     stat = add("wiresift -q -z io,stat,1", [ws, "-r", f, "-q", "-z", "io,stat,1"])
     ts_phs = add("tshark -r SAMPLE -q -z io,phs", ["tshark", "-r", s, "-q", "-z", "io,phs"], packets=a.tshark_sample, runs=1, tool="tshark")
+    expert = add("wiresift -q -z expert", [ws, "-r", f, "-q", "-z", "expert"])
+    ts_expert = add("tshark -r SAMPLE -q -z expert", ["tshark", "-r", s, "-q", "-z", "expert"], packets=a.tshark_sample, runs=1, tool="tshark")
     ts_stat = add("tshark -r SAMPLE -q -z io,stat,1", ["tshark", "-r", s, "-q", "-z", "io,stat,1"], packets=a.tshark_sample, runs=1, tool="tshark")
     gz = big.with_suffix(".pcap.gz")
     if not gz.exists():
@@ -117,6 +119,8 @@ def stats_rows(add, ws, f, s, big, a):
         targets.append(("io,phs ≥ 20x tshark (by rate)", f"{(a.n / phs) / (a.tshark_sample / ts_phs):.0f}x"))
     if stat and ts_stat:
         targets.append(("io,stat,1 ≥ 20x tshark (by rate)", f"{(a.n / stat) / (a.tshark_sample / ts_stat):.0f}x"))
+    if expert and ts_expert:
+        targets.append(("expert vs tshark (by rate)", f"{(a.n / expert) / (a.tshark_sample / ts_expert):.0f}x"))
     if gzip_read and zcat:
         targets.append(("gzip copy within 1.5x of zcat > /dev/null", f"{gzip_read / zcat:.2f}x (plain file: {plain:.2f} s)"))
     STATS_TARGETS.extend(targets)
