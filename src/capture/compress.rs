@@ -83,9 +83,9 @@ pub fn sniff<R: Read + Send + 'static>(
     let replayed: Replayed<R> = Cursor::new(head).chain(source);
     let reader: Box<dyn Read + Send> = match kind {
         None => Box::new(replayed),
-        Some(Compression::Gzip) => tagged(kind, flate2::read::MultiGzDecoder::new(replayed)),
-        Some(Compression::Zstd) => tagged(kind, zstd::stream::read::Decoder::new(replayed)?),
-        Some(Compression::Lz4) => tagged(kind, Lz4Frames::new(replayed)),
+        Some(c @ Compression::Gzip) => tagged(c, flate2::read::MultiGzDecoder::new(replayed)),
+        Some(c @ Compression::Zstd) => tagged(c, zstd::stream::read::Decoder::new(replayed)?),
+        Some(c @ Compression::Lz4) => tagged(c, Lz4Frames::new(replayed)),
     };
     Ok((reader, kind))
 }
@@ -97,9 +97,11 @@ fn read_head<R: Read>(source: &mut R) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn tagged<D: Read + Send + 'static>(kind: Option<Compression>, decoder: D) -> Box<dyn Read + Send> {
-    let kind = kind.map_or("compressed", Compression::name);
-    Box::new(Tagged { kind, decoder })
+fn tagged<D: Read + Send + 'static>(kind: Compression, decoder: D) -> Box<dyn Read + Send> {
+    Box::new(Tagged {
+        kind: kind.name(),
+        decoder,
+    })
 }
 
 /// A decoder whose errors say which compression they come from.

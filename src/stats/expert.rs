@@ -164,7 +164,7 @@ impl ExpertTable {
                 // The headers an ICMP error quotes are dissected without their checks.
                 View::Icmp(_) | View::Icmpv6(_) => quoted = true,
                 View::Ipv4(_) if quoted => {}
-                View::Tcp(t) if d.generated.tcp.is_some() => self.tcp(d, t),
+                View::Tcp(t) => self.tcp(d, t),
                 View::Tftp(t) if t.opcode() == crate::dissect::tftp::opcode::ERROR => {
                     self.add(Severity::Warn, "Response", "TFTP", "TFTP ERROR packet");
                 }
@@ -192,12 +192,10 @@ impl ExpertTable {
 
     /// HTTP's chat for a start line (`GET / HTTP/1.1\r\n`, escaped as the Info column is).
     fn http_line(&mut self, proto: &'static str, line: &[u8]) {
-        self.buf.clear();
-        let _ = crate::dissect::dns::write_text(&mut self.buf, line);
-        self.buf.push_str("\\r\\n");
-        let summary = std::mem::take(&mut self.buf);
-        self.add(Severity::Chat, "Sequence", proto, &summary);
-        self.buf = summary;
+        self.add_formatted(Severity::Chat, "Sequence", proto, |buf| {
+            let _ = crate::dissect::dns::write_text(buf, line);
+            buf.push_str("\\r\\n");
+        });
     }
 
     /// TShark's TTL checks (`packet-ip.c`): a TTL under 5 on a unicast packet that is not
@@ -208,19 +206,14 @@ impl ExpertTable {
         let (dst, ttl) = (ip.dst(), ip.ttl());
         let multicast = (224..=239).contains(&dst[0]);
         let control_block = dst[..3] == [224, 0, 0];
-        self.buf.clear();
         if control_block && ttl != 1 {
-            self.buf.push_str(
-                "\"Time To Live\" != 1 for a packet sent to the Local Network Control Block (see RFC 3171)",
-            );
+            let summary = "\"Time To Live\" != 1 for a packet sent to the Local Network Control Block (see RFC 3171)";
+            self.add(Severity::Note, "Sequence", "IPv4", summary);
         } else if !multicast && ttl < 5 && ip.proto() != PIM && ip.proto() != OSPF {
-            let _ = write!(self.buf, "\"Time To Live\" only {ttl}");
-        } else {
-            return;
+            self.add_formatted(Severity::Note, "Sequence", "IPv4", |buf| {
+                let _ = write!(buf, "\"Time To Live\" only {ttl}");
+            });
         }
-        let summary = std::mem::take(&mut self.buf);
-        self.add(Severity::Note, "Sequence", "IPv4", &summary);
-        self.buf = summary;
     }
 
     /// The TCP items: handshake and teardown flags, then the sequence analysis.
@@ -350,19 +343,31 @@ impl ExpertTable {
             }
         }
         if flags & a::DUPLICATE_ACK != 0 {
-            self.buf.clear();
-            let _ = write!(self.buf, "Duplicate ACK (#{dup_ack_num})");
-            let summary = std::mem::take(&mut self.buf);
-            self.add(Severity::Note, "Sequence", "TCP", &summary);
-            self.buf = summary;
+            self.add_formatted(Severity::Note, "Sequence", "TCP", |buf| {
+                let _ = write!(buf, "Duplicate ACK (#{dup_ack_num})");
+            });
         }
     }
 
     fn add_port(&mut self, prefix: &str, port: u16) {
-        self.buf.clear();
-        let _ = write!(self.buf, "{prefix}{port}");
-        let summary = std::mem::take(&mut self.buf);
-        self.add(Severity::Chat, "Sequence", "TCP", &summary);
+        self.add_formatted(Severity::Chat, "Sequence", "TCP", |buf| {
+            let _ = write!(buf, "{prefix}{port}");
+        });
+    }
+
+    /// [`Self::add`] with a summary written into the reused scratch buffer (no allocation
+    /// unless the entry is new).
+    fn add_formatted(
+        &mut self,
+        severity: Severity,
+        group: &'static str,
+        protocol: &'static str,
+        write: impl FnOnce(&mut String),
+    ) {
+        let mut summary = std::mem::take(&mut self.buf);
+        summary.clear();
+        write(&mut summary);
+        self.add(severity, group, protocol, &summary);
         self.buf = summary;
     }
 
