@@ -3,14 +3,15 @@
 
 For each capture: `-z follow` of every TCP stream (ascii, hex, raw) and every UDP stream
 (raw), `-z io,phs`, `-z io,stat` with a few intervals and filters, and `-z expert`. Prints one line per
-report that differs, with the first differing line, and a total.
+report that differs, with the first differing line, and a total. `--only trees` compares the
+counter trees (`-z http,tree`, `http_req,tree`, `http_srv,tree`, `dns,tree`).
 
 `--only tables` compares the numbers of `-z conv,eth|tcp|udp` and `-z endpoints,tcp|udp`
 instead: wiresift prints those as its own typed tables, so the rows of `-T jsonl` are set
 against the rows parsed from tshark's text (with `-n` on both sides; byte counts that tshark
 abbreviates, `kB`/`MB`, are compared in its unit).
 
-    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat|expert|tables] DIR_OR_FILE...
+    scripts/compare-reports.py [--bin target/release/wiresift] [--only follow|phs|iostat|expert|tables|trees] DIR_OR_FILE...
 """
 
 import json
@@ -93,6 +94,7 @@ def compare(binary, cap, zargs, label, report):
         print(f"DIFF {os.path.basename(cap)} {label}: {first_diff(ours, theirs)}")
 
 
+TREES = ["http,tree", "http_req,tree", "http_srv,tree", "dns,tree"]
 TABLES = ["conv,eth", "conv,tcp", "conv,udp", "endpoints,tcp", "endpoints,udp"]
 ENDPOINT_ROW = re.compile(r"^(\S+)\s+(\d+)" + r"\s+(\d+)" * 6 + r"\s*$")
 CONV_ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+([\d,]+ \S+)\s+(\d+)\s+([\d,]+ \S+)")
@@ -142,7 +144,7 @@ def compare_tables(binary, cap, report):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/wiresift")
-    ap.add_argument("--only", choices=["follow", "phs", "iostat", "expert", "tables"])
+    ap.add_argument("--only", choices=["follow", "phs", "iostat", "expert", "tables", "trees"])
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
     report = {"reports": 0, "differ": 0}
@@ -164,6 +166,9 @@ def main():
             compare(a.bin, cap, ["io,phs"], "io,phs", report)
         if a.only in (None, "expert"):
             compare(a.bin, cap, ["expert"], "expert", report)
+        if a.only in (None, "trees"):
+            for tree in TREES:
+                compare(a.bin, cap, [tree], tree, report)
         if a.only in (None, "iostat"):
             dur = duration(a.bin, cap)
             for z in IOSTATS:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates tests/golden/reports/NAME.{args,txt}: tshark's follow, io,phs, io,stat and expert
+# Regenerates tests/golden/reports/NAME.{args,txt}: tshark's follow, io,phs, io,stat, expert and
+# counter-tree (http,tree, http_req,tree, http_srv,tree, dns,tree)
 # reports for each shipped capture, in the order wiresift prints them. Needs tshark 4.0 and a
 # release build.
 set -euo pipefail
@@ -34,12 +35,14 @@ for cap in captures/*.pcap captures/*.pcapng; do
     iostats=("io,stat,1" "io,stat,0" "io,stat,0.25,tcp,udp and frame.len > 100")
     # Known differences: the IPv4/UDP/TCP length checks (malformed), pcapng comments (nanosec).
     case "$name" in malformed.pcap | nanosec.pcapng) experts=() ;; *) experts=("expert") ;; esac
-    printf '%s\n' "${follows[@]}" "${phs[@]}" "${iostats[@]}" "${experts[@]}" | grep -v '^$' > "tests/golden/reports/$name.args"
+    trees=("http,tree" "http_req,tree" "http_srv,tree" "dns,tree")
+    printf '%s\n' "${follows[@]}" "${phs[@]}" "${iostats[@]}" "${experts[@]}" "${trees[@]}" | grep -v '^$' > "tests/golden/reports/$name.args"
     # One tshark run per group: io,phs run beside other taps adds a `frame` level.
     {
         run_reversed "$cap" "${follows[@]}"
         run_reversed "$cap" "${phs[@]}"
         run_reversed "$cap" "${iostats[@]}"
         run_reversed "$cap" "${experts[@]}"
+        run_reversed "$cap" "${trees[@]}"
     } > "tests/golden/reports/$name.txt"
 done

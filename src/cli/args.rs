@@ -170,7 +170,8 @@ pub struct Args {
 
     /// A report printed after the packets (repeatable): tcp,states, tcp,trace,
     /// tftp,transfers, conv,eth, conv,tcp, conv,udp, conv,ip, endpoints,ip|tcp|udp,
-    /// follow,tcp|udp,ascii|hex|raw,STREAM, io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...].
+    /// follow,tcp|udp,ascii|hex|raw,STREAM, io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...],
+    /// expert[,LEVEL[,FILTER]], http,tree, http_req,tree, http_srv,tree, dns,tree.
     #[arg(short = 'z', value_name = "SPEC")]
     pub stats: Vec<String>,
 

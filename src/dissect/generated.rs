@@ -292,6 +292,9 @@ pub struct PduFrameInfo {
     /// Bytes in a conversation that carried HTTP, not part of any message: tshark's HTTP
     /// shows them as `Continuation`.
     pub continuation: bool,
+    /// Bytes on an HTTP port or conversation that neither start a message nor belong to
+    /// one: tshark's HTTP counts them as "Other HTTP Packets" in `-z http,tree`, shown or not.
+    pub other: bool,
 }
 
 /// The message a frame completes, for the HTTP fields and columns.

@@ -8,13 +8,16 @@
 //! that pass. Without `-Y` the numbers are TShark's. Exports are not filtered.
 
 pub mod conv;
+pub mod dns;
 pub mod expert;
 pub mod follow;
+pub mod http;
 pub mod iostat;
 pub mod phs;
 pub mod tables;
 pub mod tcp;
 pub mod tftp;
+pub mod tree;
 
 use crate::dissect::{Depth, Dissection, IpAddr};
 use crate::fields::Needs;
@@ -44,6 +47,9 @@ pub enum ReportSpec {
     IoStat(usize),
     /// `expert[,LEVEL[,FILTER]]`: [`StatsConfig::experts`]`[i]`.
     Expert(usize),
+    /// `http,tree`, `http_req,tree`, `http_srv,tree`, `dns,tree` (each `[,FILTER]`):
+    /// [`StatsConfig::trees`]`[i]`.
+    Tree(usize),
 }
 
 /// The `-z` values wiresift knows.
@@ -62,7 +68,66 @@ pub const KNOWN_SPECS: &[&str] = &[
     "io,phs[,FILTER]",
     "io,stat,INTERVAL[,FILTER...]",
     "expert[,error|warn|note|chat|comment[,FILTER]]",
+    "http,tree[,FILTER]",
+    "http_req,tree[,FILTER] (or http,req)",
+    "http_srv,tree[,FILTER]",
+    "dns,tree[,FILTER]",
 ];
+
+/// The counter trees by their `-z` names (`http,req` is wiresift's alias of `http_req,tree`).
+const TREES: [(&str, TreeKind); 5] = [
+    ("http,tree", TreeKind::Http(http::HttpTreeKind::Packets)),
+    (
+        "http_req,tree",
+        TreeKind::Http(http::HttpTreeKind::Requests),
+    ),
+    ("http,req", TreeKind::Http(http::HttpTreeKind::Requests)),
+    ("http_srv,tree", TreeKind::Http(http::HttpTreeKind::Load)),
+    ("dns,tree", TreeKind::Dns),
+];
+
+/// Which counter tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeKind {
+    /// One of the HTTP trees.
+    Http(http::HttpTreeKind),
+    /// `dns,tree`.
+    Dns,
+}
+
+/// A `-z` counter tree request: its kind, name as given, and tap filter.
+#[derive(Debug, Clone)]
+pub struct TreeSpec {
+    /// Which tree.
+    pub kind: TreeKind,
+    /// The `-z` name (the JSON rows' report key).
+    pub name: &'static str,
+    /// The tap filter and its text.
+    pub filter: Option<(Filter, String)>,
+}
+
+impl TreeSpec {
+    /// Parses `NAME[,FILTER]` for the counter trees; `None` when `arg` names none.
+    fn parse(arg: &str) -> Option<Result<TreeSpec, String>> {
+        let (name, kind) = TREES.iter().find(|(name, _)| {
+            arg == *name || arg.strip_prefix(name).is_some_and(|r| r.starts_with(','))
+        })?;
+        let text = arg[name.len()..].strip_prefix(',').unwrap_or("");
+        let filter = if text.is_empty() {
+            None
+        } else {
+            match compile_tap_filter(text) {
+                Ok(f) => Some((f, text.to_string())),
+                Err(e) => return Some(Err(e)),
+            }
+        };
+        Some(Ok(TreeSpec {
+            kind: *kind,
+            name,
+            filter,
+        }))
+    }
+}
 
 /// The conversation and endpoint tables by their `-z` names.
 const CONV_TABLES: [(&str, conv::ConvKind); 7] = [
@@ -104,6 +169,7 @@ impl ReportSpec {
             ReportSpec::Phs(_) => "io,phs".into(),
             ReportSpec::IoStat(_) => "io,stat".into(),
             ReportSpec::Expert(_) => "expert".into(),
+            ReportSpec::Tree(i) => cfg.trees[i].name.into(),
         }
     }
 }
@@ -148,6 +214,8 @@ pub struct StatsConfig {
     pub io_stats: Vec<iostat::IoStatSpec>,
     /// The `expert` requests, indexed by [`ReportSpec::Expert`].
     pub experts: Vec<expert::ExpertSpec>,
+    /// The counter trees, indexed by [`ReportSpec::Tree`].
+    pub trees: Vec<TreeSpec>,
     /// `-n`: `conv,eth` shows MAC addresses without vendor names.
     pub numeric_macs: bool,
 }
@@ -176,6 +244,9 @@ impl StatsConfig {
             self.io_stats
                 .push(iostat::IoStatSpec::parse(rest, compile_tap_filter)?);
             ReportSpec::IoStat(self.io_stats.len() - 1)
+        } else if let Some(tree) = TreeSpec::parse(arg) {
+            self.trees.push(tree?);
+            ReportSpec::Tree(self.trees.len() - 1)
         } else if arg == "expert" || arg.starts_with("expert,") {
             let rest = arg.strip_prefix("expert").unwrap_or("");
             self.experts
@@ -200,6 +271,11 @@ impl StatsConfig {
                 self.experts
                     .iter()
                     .filter_map(|e| e.filter.as_ref().map(|(f, _)| f)),
+            )
+            .chain(
+                self.trees
+                    .iter()
+                    .filter_map(|t| t.filter.as_ref().map(|(f, _)| f)),
             )
     }
 
@@ -231,7 +307,12 @@ impl StatsConfig {
             || wants(ReportSpec::Conv(conv::ConvKind::Tcp))
             || wants(ReportSpec::Conv(conv::ConvKind::EndpointsTcp));
         let follows = |p: follow::FollowProto| self.follows.iter().any(|f| f.proto == p);
-        let tcp = tcp || experts || follows(follow::FollowProto::Tcp);
+        // The HTTP trees count messages reassembled over segments (the PDU tracker).
+        let http_trees = self
+            .trees
+            .iter()
+            .any(|t| matches!(t.kind, TreeKind::Http(_)));
+        let tcp = tcp || experts || http_trees || follows(follow::FollowProto::Tcp);
         let udp = tables
             || wants(ReportSpec::Conv(conv::ConvKind::Udp))
             || wants(ReportSpec::Conv(conv::ConvKind::EndpointsUdp))
@@ -252,7 +333,7 @@ impl StatsConfig {
         let fields = fields.chain(protocols.filter(|_| phs));
         let (field_needs, field_depth) = crate::fields::requirements_of(fields);
         let (needs, depth) = (needs.union(field_needs), depth.max(field_depth));
-        let full = tftp || phs;
+        let full = tftp || phs || !self.trees.is_empty();
         (
             needs,
             depth.max(if full { Depth::All } else { Depth::Transport }),
@@ -278,6 +359,38 @@ pub struct Reports {
     hierarchies: Vec<phs::Hierarchy>,
     io_stats: Vec<iostat::IoStat>,
     experts: Vec<expert::ExpertTable>,
+    trees: Vec<CounterTree>,
+}
+
+/// A running counter tree.
+enum CounterTree {
+    Http(http::HttpTree),
+    Dns(dns::DnsTree),
+}
+
+impl CounterTree {
+    fn new(spec: &TreeSpec) -> CounterTree {
+        let filter = spec.filter.as_ref().map(|(f, _)| f.clone());
+        match spec.kind {
+            TreeKind::Http(kind) => CounterTree::Http(http::HttpTree::new(kind, filter)),
+            TreeKind::Dns => CounterTree::Dns(dns::DnsTree::new(filter)),
+        }
+    }
+
+    fn observe(&mut self, d: &Dissection<'_>, passed: bool) {
+        match self {
+            CounterTree::Http(t) if passed => t.observe(d),
+            CounterTree::Http(_) => {}
+            CounterTree::Dns(t) => t.observe(d, passed),
+        }
+    }
+
+    fn section(&self, report: &str) -> Section {
+        match self {
+            CounterTree::Http(t) => Section::shaped(t.text(), t.json(report)),
+            CounterTree::Dns(t) => Section::shaped(t.text(), t.json(report)),
+        }
+    }
 }
 
 /// Frames between two sweeps of finished connections into the `conns` table.
@@ -343,6 +456,7 @@ impl Reports {
                 .cloned()
                 .map(expert::ExpertTable::new)
                 .collect(),
+            trees: cfg.trees.iter().map(CounterTree::new).collect(),
         }
     }
 
@@ -364,6 +478,10 @@ impl Reports {
         }
         for s in &mut self.io_stats {
             s.observe_time(d);
+        }
+        // The DNS tree matches requests with responses on every frame.
+        for t in &mut self.trees {
+            t.observe(d, passed);
         }
         if passed {
             for c in &mut self.conv {
@@ -450,6 +568,7 @@ impl Reports {
                     let e = &self.experts[i];
                     Some(Section::shaped(e.text(), e.json()))
                 }
+                ReportSpec::Tree(i) => Some(self.trees[i].section(self.cfg.trees[i].name)),
             };
             let Some(section) = section else { continue };
             let name = spec.name(&self.cfg);

@@ -144,7 +144,13 @@ impl Pending {
 
     /// Keeps a header line if it is one of the framing headers and fits.
     fn keep_header(&mut self, l: &[u8]) {
-        const KEPT: [&[u8]; 3] = [b"content-type", b"content-length", b"transfer-encoding"];
+        // Host too, for `-z http_req,tree` on a request completed in a later segment.
+        const KEPT: [&[u8]; 4] = [
+            b"content-type",
+            b"content-length",
+            b"transfer-encoding",
+            b"host",
+        ];
         let name = l.split(|&b| b == b':').next().unwrap_or(&[]);
         let name = name.trim_ascii();
         if KEPT.iter().any(|k| name.eq_ignore_ascii_case(k))
@@ -426,6 +432,10 @@ impl PduTracker {
             }
             Outcome::NotAStart => {
                 self.pending.remove(&at.key);
+                d.generated.pdu = Some(PduFrameInfo {
+                    other: true,
+                    ..PduFrameInfo::default()
+                });
                 if self.http_conversations.get(&at.key.0).is_some_and(|c| c.1) {
                     // A conversation that carried a whole HTTP message: tshark shows these
                     // bytes as a "Continuation" of it.
@@ -434,6 +444,7 @@ impl PduTracker {
                     push(d, Proto::Data, offset, payload, View::Data(payload));
                     d.generated.pdu = Some(PduFrameInfo {
                         continuation: true,
+                        other: true,
                         ..PduFrameInfo::default()
                     });
                 }

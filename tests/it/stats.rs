@@ -265,6 +265,8 @@ fn bad_report_arguments_are_usage_errors() {
         ("io,phs,nope", "nope"),
         ("expert,loud", "\"loud\""),
         ("expert,warn,tcp.port ==", "end of filter"),
+        ("dns,tree,dns.qry ==", "end of filter"),
+        ("http,treee", "http,tree"),
     ] {
         let out = support::wiresift([
             "-r",
@@ -411,4 +413,43 @@ fn conv_eth_matches_tshark() {
     let named = rows("captures/tcp-session.pcap", "conv,eth");
     assert_eq!(named[0]["a"], "VMware_aa:bb:02");
     assert_eq!(named[1]["b"], "Broadcast");
+}
+
+/// The DNS tree's JSON rows carry TShark's numbers: on dns-loopback.pcap 14 messages were
+/// tapped (the two queries quoted in ICMP errors are not), 6 responses matched with their
+/// query, and each solicited response's section counts were counted twice (TShark 4.0).
+#[test]
+fn dns_tree_rows_count_what_tshark_counts() {
+    let rows = rows("captures/dns-loopback.pcap", "dns,tree");
+    let count = |path: &str| {
+        rows.iter()
+            .find(|r| r["path"] == path)
+            .unwrap_or_else(|| panic!("no row {path}"))["count"]
+            .as_u64()
+    };
+    assert_eq!(count("Total Packets"), Some(14));
+    assert_eq!(count("Total Packets/Query/Response/Query"), Some(8));
+    assert_eq!(count("Total Packets/rcode/No such name"), Some(1));
+    assert_eq!(count("Response Stats/no. of answers"), Some(12));
+    assert_eq!(count("Service Stats/request-response time (msec)"), Some(6));
+    assert_eq!(count("Service Stats/no. of unsolicited responses"), Some(0));
+    let rrt = rows
+        .iter()
+        .find(|r| r["topic"] == "request-response time (msec)")
+        .expect("rrt row");
+    assert!(
+        rrt["min"].as_f64().is_some_and(|m| m > 0.0 && m < 1.0),
+        "{rrt}"
+    );
+}
+
+/// `http,req` is an alias of TShark's `http_req,tree`; a tap filter narrows a tree.
+#[test]
+fn http_trees_take_the_alias_and_a_tap_filter() {
+    let f = support::capture("tcp-session.pcap").display().to_string();
+    let text = |z: &str| support::stdout(&support::wiresift(["-r", f.as_str(), "-q", "-z", z]));
+    assert_eq!(text("http,req"), text("http_req,tree"));
+    assert!(text("http_req,tree").contains("/index.html"));
+    let none = text("http,tree,tcp.port == 9");
+    assert!(none.contains("Total HTTP Packets      0"), "{none}");
 }

@@ -133,6 +133,12 @@ impl<'a> Dns<'a> {
         Records::new(self.msg, counts)
     }
 
+    /// True when every question and record the counts promise can be read: tshark's
+    /// dissection of the message then ends normally (its taps see only such messages).
+    pub fn is_whole(&self) -> bool {
+        self.walk(&mut Discard).is_ok()
+    }
+
     /// `n` bytes at `at`, or [`Stop::Short`].
     fn bytes(&self, at: usize, n: usize) -> Result<&'a [u8], Stop> {
         self.msg.get(at..at + n).ok_or(Stop::Short)

@@ -109,6 +109,8 @@ pub struct Message<'a> {
     pub body: &'a [u8],
     /// Where the body starts in the layer.
     pub body_at: usize,
+    /// The layer holds the whole message (a datagram's always counts as whole).
+    pub complete: bool,
 }
 
 impl<'a> Http<'a> {
@@ -158,6 +160,7 @@ impl<'a> Http<'a> {
                         head: Some(head),
                         body: &rest[head.body_at..],
                         body_at: head.body_at,
+                        complete: true,
                     }),
                     Parsed::PartialHead { line, start } => {
                         let headers_at = self::line(rest, 0).map_or(rest.len(), |(_, n)| n);
@@ -172,6 +175,7 @@ impl<'a> Http<'a> {
                             head: Some(head),
                             body: &[],
                             body_at: rest.len(),
+                            complete: true,
                         })
                     }
                 };
@@ -183,6 +187,7 @@ impl<'a> Http<'a> {
                         head: Some(head),
                         body: &rest[head.body_at..len],
                         body_at: at + head.body_at,
+                        complete: true,
                     };
                     at += len.max(1);
                     Some(m)
@@ -200,6 +205,7 @@ impl<'a> Http<'a> {
                         head,
                         body: &[],
                         body_at: at,
+                        complete: false,
                     })
                 }
             }
