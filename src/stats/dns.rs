@@ -14,7 +14,7 @@
 //! response's section counts twice; so does this report, to print the same table.
 
 use super::tree::{NodeId, ROOT, StatsTree};
-use crate::dissect::dns::{Dns, Name, NameKind, OPCODES, RCODES, Record, TYPES};
+use crate::dissect::dns::{Dns, Name, NameKind, OPCODES, RCODES, Record, TYPES, value_name};
 use crate::dissect::{Dissection, Proto, View};
 use crate::filter::Filter;
 use crate::track::{FlowKey, HashMap};
@@ -354,13 +354,6 @@ fn name_stats(name: &Name) -> (usize, usize) {
         0
     };
     (text.len(), labels)
-}
-
-fn value_name(table: &[(u64, &'static str)], v: u16) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(k, _)| *k == u64::from(v))
-        .map(|(_, n)| *n)
 }
 
 /// TShark's `dns_classes`.

@@ -371,7 +371,8 @@ pub fn type_name(t: u16) -> Option<&'static str> {
     })
 }
 
-fn value_name(table: &[(u64, &'static str)], v: u16) -> Option<&'static str> {
+/// The name of `v` in one of the value tables below ([`OPCODES`], [`RCODES`], [`TYPES`]).
+pub fn value_name(table: &[(u64, &'static str)], v: u16) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == v as u64).map(|(_, n)| *n)
 }
 

@@ -26,7 +26,7 @@ mod name;
 mod record;
 
 pub use fields::FIELDS;
-pub use info::{OPCODES, RCODES, TYPES, info, type_name};
+pub use info::{OPCODES, RCODES, TYPES, info, type_name, value_name};
 pub use name::{
     MAX_NAME_SHOWN, MAX_NAME_STEPS, MAX_NAME_TEXT, MAX_POINTER_JUMPS, Name, NameKind, read_name,
     skip_name, write_text,
